@@ -1,0 +1,12 @@
+#include "base/error.h"
+
+#include <cstring>
+
+namespace berth {
+
+std::string Error::What() const {
+  if (errno_ == 0) return message_;
+  return message_ + ": " + std::strerror(errno_);
+}
+
+}  // namespace berth

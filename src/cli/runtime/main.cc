@@ -1,0 +1,62 @@
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "base/log.h"
+#include "cli/runtime/commands.h"
+
+namespace berth::cli {
+
+int ReportError(const Error& e) {
+  std::string line = e.What();
+  log::Write(log::Level::kError, line);
+  if (log::LogsElsewhere()) std::fprintf(stderr, "berth-runtime: %s\n", line.c_str());
+  return 1;
+}
+
+int Main(int argc, char** argv, char** envp) {
+  Globals g;
+  g.argv = argv;
+  g.envp = envp;
+  CLI::App app{"berth-runtime: an OCI runtime (a drop-in for runc)", "berth-runtime"};
+  app.set_version_flag("-v,--version", "berth-runtime version 0.1.0\nspec: 1.2.1");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--root", g.root, "root directory for container state")->capture_default_str();
+  app.add_option("--log", g.log, "log file (default: stderr)");
+  app.add_option("--log-format", g.log_format, "log format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--debug", g.debug, "log debug messages");
+  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "manage cgroups through systemd");
+  bool ignored = false;
+  app.add_flag("--rootless", ignored, "accepted for runc compatibility; detected automatically");
+  std::string criu;
+  app.add_option("--criu", criu, "accepted for runc compatibility");
+
+  Action action;
+  AddSpec(app, g, &action);
+  AddCreate(app, g, &action);
+  AddStart(app, g, &action);
+  AddRun(app, g, &action);
+  AddState(app, g, &action);
+  AddKill(app, g, &action);
+  AddDelete(app, g, &action);
+  AddList(app, g, &action);
+  AddFeatures(app, g, &action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "berth-runtime: %s\n", e.what());
+    return 1;
+  }
+  auto fmt = g.log_format == "json" ? log::Format::kJson : log::Format::kText;
+  if (auto st = log::Configure(g.log, fmt, g.debug); !st) {
+    std::fprintf(stderr, "berth-runtime: %s\n", st.error().What().c_str());
+    return 1;
+  }
+  return action ? action() : 1;
+}
+
+}  // namespace berth::cli

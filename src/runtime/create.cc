@@ -1,0 +1,208 @@
+// create: from a bundle to a container whose init waits before exec.
+//
+// The steps, in order: read the config; reserve the container's record dir;
+// plan the init; place a cgroup; fork stage 1, which makes the namespaces
+// and forks the init; answer the init's requests (id maps, hooks); record
+// the state. Any failure undoes every step taken so far.
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/cgroup/devices_v1.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/lifecycle_internal.h"
+#include "runtime/plan.h"
+#include "runtime/runtime.h"
+#include "runtime/sync.h"
+#include "sys/syscalls.h"
+
+namespace berth::runtime {
+namespace {
+
+std::string IdMapText(const std::vector<spec::IdMapping>& maps) {
+  std::string s;
+  for (const auto& m : maps) s += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+  return s;
+}
+
+Status WriteIdMaps(pid_t pid, const spec::Linux& l) {
+  std::string base = "/proc/" + std::to_string(pid);
+  // Unprivileged callers may only map gids once setgroups is denied.
+  if (::geteuid() != 0) TRY(WriteExisting(base + "/setgroups", "deny"));
+  TRY_CTX(WriteExisting(base + "/uid_map", IdMapText(l.uid_mappings)), "linux.uidMappings");
+  TRY_CTX(WriteExisting(base + "/gid_map", IdMapText(l.gid_mappings)), "linux.gidMappings");
+  return Ok();
+}
+
+std::string OwnerName() {
+  uid_t uid = ::geteuid();
+  if (passwd* pw = ::getpwuid(uid)) return pw->pw_name;
+  return std::to_string(uid);
+}
+
+// Everything create has made so far, undone in reverse unless committed.
+struct Undo {
+  std::string dir;
+  cgroup::Placement cg;
+  bool has_cg = false;
+  pid_t stage1 = -1;
+  pid_t init = -1;
+  bool committed = false;
+  ~Undo() {
+    if (committed) return;
+    if (init > 0) KillAndWait(init);
+    if (stage1 > 0) {
+      ::kill(stage1, SIGKILL);
+      ::waitpid(stage1, nullptr, 0);
+    }
+    if (has_cg) (void)cgroup::Remove(cg);
+    if (!dir.empty()) (void)RemoveAll(dir);
+  }
+};
+
+}  // namespace
+
+Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
+  if (ro.systemd_cgroup)
+    return Fail("--systemd-cgroup: systemd is not running on this host (no PID 1 systemd, no D-Bus)");
+  auto dir = TRY(ContainerDir(ro.root, o.id));
+
+  // 1. The bundle's config, validated, and what of it we cannot do refused.
+  std::string bundle = o.bundle.empty() ? "." : o.bundle;
+  char real[PATH_MAX];
+  if (::realpath(bundle.c_str(), real) == nullptr) return FailErrno("bundle {}", bundle);
+  bundle = real;
+  auto text = TRY_CTX(ReadFile(bundle + "/config.json"), "bundle {}", bundle);
+  spec::Config cfg = TRY_CTX(spec::ParseConfig(text), "config.json");
+  if (!cfg.process) return Fail("config.json: process: required to create a container");
+  auto layout = cgroup::DetectLayout();
+  bool pure_v2 = layout && layout->mode == cgroup::Mode::kV2;
+  TRY_CTX(CheckSupported(cfg, pure_v2), "config.json");
+
+  // 2. The record dir: its creation is what makes the id ours.
+  TRY(MkdirAll(ro.root, 0700));
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return FailCode(EEXIST, "container {} already exists", o.id);
+    return FailErrno("create {}", dir);
+  }
+  Undo undo;
+  undo.dir = dir;
+
+  // 3. Where the cgroup goes (skipped when we may not write cgroups, e.g.
+  // rootless), and the init's plan: every path, flag and string it needs.
+  const spec::Linux empty_linux;
+  const spec::Linux& l = cfg.linux ? *cfg.linux : empty_linux;
+  bool use_cgroup = layout && ::geteuid() == 0;
+  if (use_cgroup) {
+    auto self = TRY(ReadFile("/proc/self/cgroup"));
+    std::string path = l.cgroups_path.empty() ? o.id : l.cgroups_path;
+    undo.cg = TRY_CTX(cgroup::PlanPlacement(*layout, path, self), "linux.cgroupsPath");
+  }
+  auto planned = TRY_CTX(BuildPlan(cfg, o, bundle, use_cgroup ? &*layout : nullptr,
+                                   use_cgroup ? &undo.cg : nullptr),
+                         "config.json");
+  InitPlan& plan = planned->plan;
+
+  // 4. The cgroup.
+  if (use_cgroup) {
+    TRY(cgroup::Create(undo.cg));
+    undo.has_cg = true;
+    if (!l.device_rules.empty() && !undo.cg.devices_dir.empty()) {
+      TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, l.device_rules));
+      TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, cgroup::DefaultDeviceRules(l.devices)));
+    }
+  }
+
+  // 5. The exec fifo: the init blocks reading it until `start` writes.
+  std::string fifo = FifoPath(dir);
+  if (::mkfifo(fifo.c_str(), 0600) != 0) return FailErrno("mkfifo {}", fifo);
+  UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+  if (!fifo_fd) return FailErrno("open {}", fifo);
+  plan.fifo_fd = fifo_fd.get();
+
+  // 6. Stage 1.
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return FailErrno("socketpair");
+  UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
+  pid_t stage1 = ::fork();
+  if (stage1 < 0) return FailErrno("fork");
+  if (stage1 == 0) {
+    parent_sock.Reset();
+    Stage1Main(plan, child_sock.get());
+  }
+  undo.stage1 = stage1;
+  child_sock.Reset();
+  int sync = parent_sock.get();
+
+  // 7. Into the cgroup before any namespace exists, so the init is born there.
+  if (undo.has_cg) TRY(cgroup::AddProcess(undo.cg, stage1));
+  if (SyncSend(sync, SyncType::kGo) != 0) return FailErrno("sync with the init");
+
+  // 8. Serve the init until it reports created.
+  ContainerRecord rec;
+  rec.id = o.id;
+  rec.bundle = bundle;
+  rec.rootfs = plan.rootfs;
+  rec.created = NowRfc3339();
+  rec.owner = OwnerName();
+  rec.oci_version = cfg.oci_version;
+  rec.annotations = cfg.annotations;
+  rec.cgroup = undo.cg;
+  rec.has_cgroup = undo.has_cg;
+  rec.config = spec::ConfigToJson(cfg);
+  rec.dir = dir;
+  for (;;) {
+    SyncMsg m;
+    if (!SyncRecv(sync, &m)) return Fail("container {}: init exited during setup", o.id);
+    if (m.type == SyncType::kError) {
+      m.text[sizeof m.text - 1] = 0;
+      return FailCode(m.err, "{}", m.text);
+    }
+    if (m.type == SyncType::kUsernsReady) {
+      TRY(WriteIdMaps(stage1, l));
+      if (SyncSend(sync, SyncType::kUsernsMapped) != 0) return FailErrno("sync");
+    } else if (m.type == SyncType::kInitPid) {
+      undo.init = m.value;
+      rec.pid = m.value;
+      ::waitpid(stage1, nullptr, 0);
+      undo.stage1 = -1;
+      rec.pid_start_time = PidStartTime(rec.pid);
+      if (plan.has_oom_score_adj)
+        TRY_CTX(WriteExisting("/proc/" + std::to_string(rec.pid) + "/oom_score_adj",
+                              std::to_string(plan.oom_score_adj)),
+                "process.oomScoreAdj");
+    } else if (m.type == SyncType::kCreateRuntime) {
+      spec::State st = ToState(rec);
+      st.status = spec::Status::kCreated;
+      st.pid = rec.pid;
+      std::string state = spec::StateToJson(st).dump();
+      TRY(RunHooks("prestart", PlanHooks(cfg.hooks.prestart), state));
+      TRY(RunHooks("createRuntime", PlanHooks(cfg.hooks.create_runtime), state));
+      if (SyncSend(sync, SyncType::kCreateRuntimeDone, 0, static_cast<uint32_t>(state.size())) != 0 ||
+          sys::WriteAll(sync, state.data(), state.size()) != 0)
+        return FailErrno("sync");
+    } else if (m.type == SyncType::kCreated) {
+      break;
+    }
+  }
+
+  // 9. The record, then the pid file: a reader of either sees it whole.
+  TRY(SaveRecord(dir, rec));
+  if (!o.pid_file.empty())
+    TRY_CTX(WriteFileAtomic(o.pid_file, std::to_string(rec.pid), 0644), "--pid-file");
+  undo.committed = true;
+  return rec.pid;
+}
+
+}  // namespace berth::runtime

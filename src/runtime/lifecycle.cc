@@ -1,0 +1,220 @@
+// start, state, kill, delete, list and run: the verbs that act on an
+// existing container's record.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "runtime/hooks.h"
+#include "runtime/lifecycle_internal.h"
+#include "runtime/runtime.h"
+#include "spec/runtime_spec.h"
+#include "sys/syscalls.h"
+
+namespace berth::runtime {
+namespace {
+
+std::string StateJson(const ContainerRecord& rec, spec::Status status) {
+  spec::State st = ToState(rec);
+  st.status = status;
+  st.pid = status == spec::Status::kStopped ? 0 : rec.pid;
+  return spec::StateToJson(st).dump();
+}
+
+std::vector<spec::Hook> HooksOf(const ContainerRecord& rec, const char* stage) {
+  auto cfg = spec::ConfigFromJson(rec.config);
+  if (!cfg) return {};
+  std::string s = stage;
+  if (s == "poststart") return cfg->hooks.poststart;
+  if (s == "poststop") return cfg->hooks.poststop;
+  return {};
+}
+
+Result<ContainerRecord> LoadLocked(const RuntimeOptions& ro, const std::string& id,
+                                   UniqueFd* lock) {
+  auto rec = TRY(LoadRecord(ro.root, id));
+  *lock = TRY(LockContainer(rec.dir));
+  return LoadRecord(ro.root, id);  // re-read under the lock
+}
+
+}  // namespace
+
+void KillAndWait(pid_t pid) {
+  int fd = sys::PidfdOpen(pid);
+  if (fd < 0) return;
+  sys::PidfdSendSignal(fd, SIGKILL);
+  pollfd p{fd, POLLIN, 0};
+  ::poll(&p, 1, 10000);
+  ::waitpid(pid, nullptr, WNOHANG);
+  ::close(fd);
+}
+
+Status SignalInit(const ContainerRecord& rec, int sig) {
+  UniqueFd fd(sys::PidfdOpen(rec.pid));
+  // Opened first, checked second: if the start time still matches, the
+  // pidfd is the container's init and stays so.
+  if (!fd || PidStartTime(rec.pid) != rec.pid_start_time)
+    return FailCode(ESRCH, "container {} is not running", rec.id);
+  if (sys::PidfdSendSignal(fd.get(), sig) != 0)
+    return FailErrno("container {}: send signal {}", rec.id, sig);
+  return Ok();
+}
+
+Status Destroy(const ContainerRecord& rec) {
+  if (rec.has_cgroup) TRY(cgroup::Remove(rec.cgroup));
+  // poststop hooks: a failure is logged, and the delete still completes.
+  auto hooks = PlanHooks(HooksOf(rec, "poststop"));
+  if (auto st = RunHooks("poststop", hooks, StateJson(rec, spec::Status::kStopped)); !st)
+    log::Warn("container {}: {}", rec.id, st.error().What());
+  return RemoveAll(rec.dir);
+}
+
+Status Start(const RuntimeOptions& ro, const std::string& id) {
+  UniqueFd lock;
+  auto rec = TRY(LoadLocked(ro, id, &lock));
+  auto status = CurrentStatus(rec);
+  if (status != spec::Status::kCreated)
+    return Fail("container {} cannot be started: it is {}, not created", id,
+                spec::StatusName(status));
+  // The init holds the fifo open for reading; a non-blocking open for
+  // writing fails with ENXIO only if it died.
+  std::string fifo = FifoPath(rec.dir);
+  UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return FailErrno("container {}: open exec fifo", id);
+  if (::unlink(fifo.c_str()) != 0) return FailErrno("container {}: remove exec fifo", id);
+  if (::write(fd.get(), "0", 1) != 1) return FailErrno("container {}: start the init", id);
+  // poststart hooks: a failure is a warning; the container keeps running.
+  auto hooks = PlanHooks(HooksOf(rec, "poststart"));
+  if (auto st = RunHooks("poststart", hooks, StateJson(rec, spec::Status::kRunning)); !st)
+    log::Warn("container {}: {}", id, st.error().What());
+  return Ok();
+}
+
+Result<spec::State> State(const RuntimeOptions& ro, const std::string& id) {
+  auto rec = TRY(LoadRecord(ro.root, id));
+  return ToState(rec);
+}
+
+Status Kill(const RuntimeOptions& ro, const std::string& id, int sig, bool all) {
+  auto rec = TRY(LoadRecord(ro.root, id));
+  auto status = CurrentStatus(rec);
+  if (status == spec::Status::kStopped)
+    return FailCode(ESRCH, "container {} is not running", id);
+  if (all && rec.has_cgroup) {
+    for (pid_t pid : TRY(cgroup::Pids(rec.cgroup))) ::kill(pid, sig);
+    return Ok();
+  }
+  return SignalInit(rec, sig);
+}
+
+Status Delete(const RuntimeOptions& ro, const std::string& id, bool force) {
+  UniqueFd lock;
+  auto rec = LoadLocked(ro, id, &lock);
+  if (!rec) return std::unexpected(rec.error());
+  auto status = CurrentStatus(*rec);
+  if (status == spec::Status::kRunning || status == spec::Status::kPaused) {
+    if (!force)
+      return Fail("container {} cannot be deleted: it is {} (stop it first or use --force)", id,
+                  spec::StatusName(status));
+  }
+  if (status != spec::Status::kStopped) {
+    // A created container is deleted without --force, as runc does: its
+    // init never ran anything of the user's.
+    if (rec->has_cgroup) {
+      if (rec->cgroup.mode == cgroup::Mode::kV1 || rec->cgroup.mode == cgroup::Mode::kHybrid)
+        if (!rec->cgroup.freezer_dir.empty())
+          (void)WriteExisting(rec->cgroup.freezer_dir + "/freezer.state", "THAWED");
+      if (auto pids = cgroup::Pids(rec->cgroup))
+        for (pid_t pid : *pids)
+          if (pid != rec->pid) ::kill(pid, SIGKILL);
+    }
+    if (PidStartTime(rec->pid) == rec->pid_start_time) KillAndWait(rec->pid);
+  }
+  return Destroy(*rec);
+}
+
+Result<std::vector<ContainerRecord>> List(const RuntimeOptions& ro) { return LoadAll(ro.root); }
+
+Result<int> ParseSignal(const std::string& name) {
+  if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) {
+    char* end = nullptr;
+    long v = std::strtol(name.c_str(), &end, 10);
+    if (*end == 0 && v > 0 && v < NSIG) return static_cast<int>(v);
+    return Fail("invalid signal {:?}", name);
+  }
+  std::string n = name;
+  for (auto& c : n) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (n.rfind("SIG", 0) == 0) n = n.substr(3);
+  for (int s = 1; s < NSIG; ++s) {
+    const char* abbrev = ::sigabbrev_np(s);
+    if (abbrev && n == abbrev) return s;
+  }
+  if (n.rfind("RTMIN+", 0) == 0) return SIGRTMIN + std::atoi(n.c_str() + 6);
+  if (n.rfind("RTMAX-", 0) == 0) return SIGRTMAX - std::atoi(n.c_str() + 6);
+  return Fail("invalid signal {:?}", name);
+}
+
+Result<int> Run(const RuntimeOptions& ro, const CreateOptions& o, bool detach) {
+  if (detach) {
+    TRY(Create(ro, o));
+    TRY(Start(ro, o.id));
+    return 0;
+  }
+  // Foreground: become the subreaper, so the init (a grandchild, once
+  // stage 1 exits) is ours to wait for; take signals synchronously to pass
+  // them on.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return FailErrno("set child subreaper");
+  sigset_t mask;
+  sigfillset(&mask);
+  for (int s : {SIGILL, SIGFPE, SIGSEGV, SIGBUS, SIGTRAP, SIGABRT, SIGKILL, SIGSTOP})
+    sigdelset(&mask, s);
+  sigset_t old;
+  ::sigprocmask(SIG_BLOCK, &mask, &old);
+  auto pid = Create(ro, o);
+  if (!pid) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return std::unexpected(pid.error());
+  }
+  if (auto st = Start(ro, o.id); !st) {
+    (void)Delete(ro, o.id, true);
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return std::unexpected(st.error());
+  }
+  UniqueFd sfd(::signalfd(-1, &mask, SFD_CLOEXEC));
+  if (!sfd) return FailErrno("signalfd");
+  int code = 0;
+  for (;;) {
+    signalfd_siginfo si;
+    if (::read(sfd.get(), &si, sizeof si) != static_cast<ssize_t>(sizeof si)) {
+      if (errno == EINTR) continue;
+      return FailErrno("read signals");
+    }
+    if (si.ssi_signo != SIGCHLD) {
+      ::kill(*pid, static_cast<int>(si.ssi_signo));
+      continue;
+    }
+    // Reap everything that exited; stop when the init did.
+    bool done = false;
+    int status;
+    pid_t r;
+    while ((r = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      if (r != *pid) continue;
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      done = true;
+    }
+    if (done) break;
+  }
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  TRY(Delete(ro, o.id, true));
+  return code;
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,67 @@
+// berth-runtime's verbs as a library: what `berth-runtime create` and the
+// others do, callable by the shim and the daemon without exec'ing a CLI.
+// Each call works on the container records under `RuntimeOptions::root`
+// and is safe to run concurrently with calls from other processes on other
+// containers; calls on one container are serialized by a lock on its dir.
+// Not thread-safe within a process (create forks and may change the
+// process's subreaper flag).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "runtime/container_state.h"
+#include "spec/runtime_state.h"
+
+namespace berth::runtime {
+
+struct RuntimeOptions {
+  std::string root = "/run/berth-runtime";
+  bool systemd_cgroup = false;
+};
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle;  // empty: the current directory
+  std::string console_socket;
+  std::string pid_file;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+};
+
+// Sets the container up and leaves its init blocked before exec; returns
+// once it is "created". On failure nothing is left behind: no record, no
+// cgroup, no process. Returns the init's pid.
+Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o);
+
+// Lets a created container's init exec the process; runs poststart hooks.
+Status Start(const RuntimeOptions& ro, const std::string& id);
+
+// create + start. Detached: returns 0 once started. In the foreground: the
+// caller becomes the init's subreaper, forwards signals to it, waits, and
+// deletes the container; returns its exit status (128+N if killed by N).
+Result<int> Run(const RuntimeOptions& ro, const CreateOptions& o, bool detach);
+
+Result<spec::State> State(const RuntimeOptions& ro, const std::string& id);
+
+// Sends `signal` to the init, or with `all` to every process of the
+// container's cgroup. Refused for a stopped container.
+Status Kill(const RuntimeOptions& ro, const std::string& id, int signal, bool all);
+
+// Removes a stopped (or created) container: cgroup, record, poststop
+// hooks. With `force` a running container is killed first.
+Status Delete(const RuntimeOptions& ro, const std::string& id, bool force);
+
+Result<std::vector<ContainerRecord>> List(const RuntimeOptions& ro);
+
+// The runtime-spec "features" document for this build on this host.
+nlohmann::json Features();
+
+// Parses "KILL", "SIGKILL", "9" into a signal number.
+Result<int> ParseSignal(const std::string& name);
+
+}  // namespace berth::runtime
