@@ -9,7 +9,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libseccomp-dev libcap-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: a busybox rootfs, bats, jq, and the peers we compare against
-  busybox-static bats jq util-linux iproute2 python3 runc crun hyperfine
+  busybox-static bats jq util-linux iproute2 python3 runc crun hyperfine time
 )
 
 missing=()

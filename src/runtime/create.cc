@@ -118,6 +118,8 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   if (use_cgroup) {
     TRY(cgroup::Create(undo.cg));
     undo.has_cg = true;
+    if (l.resources_other.contains("pids"))
+      TRY(cgroup::ApplyPidsLimit(undo.cg, l.resources_other["pids"]["limit"].get<int64_t>()));
     if (!l.device_rules.empty() && !undo.cg.devices_dir.empty()) {
       TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, l.device_rules));
       TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, cgroup::DefaultDeviceRules(l.devices)));

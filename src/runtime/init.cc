@@ -260,6 +260,9 @@ void EnterCwd(const InitPlan& p, int sync) {
   ::close(root);
 }
 
+[[noreturn]] void FinishAndExec(const InitPlan& p, int sync, int console);
+[[noreturn]] void NoMountNsMain(const InitPlan& p, int sync);
+
 // After start, nobody reads the sync socket: errors go to the container's
 // stderr and the init exits 127, as a shell does when exec fails.
 [[noreturn]] void Die(const char* what) {
@@ -278,6 +281,7 @@ void EnterCwd(const InitPlan& p, int sync) {
   sigprocmask(SIG_SETMASK, &all, nullptr);
   ::umask(0);
 
+  if (p.no_mount_ns) NoMountNsMain(p, sync);
   // Namespaces are in place; now the filesystem the container will see.
   PrepareRoot(p, sync);
   int rootfd = OpenRootfs(p, sync);
@@ -305,6 +309,25 @@ void EnterCwd(const InitPlan& p, int sync) {
   PivotRoot(p, sync, rootfd);
   ::close(rootfd);
 
+  FinishAndExec(p, sync, console);
+}
+
+// The host's mount namespace is the container's: no mounts, no pivot;
+// hooks still run at their stages and the process is chrooted.
+[[noreturn]] void NoMountNsMain(const InitPlan& p, int sync) {
+  FAIL_IF(SyncSend(sync, SyncType::kCreateRuntime) != 0, "sync");
+  Expect(sync, SyncType::kCreateRuntimeDone);
+  for (const auto& h : p.create_container_hooks)
+    FAIL_IF(RunHookRaw(h, g_state, g_state_len, g_err, sizeof g_err) != 0, "createContainer %s",
+            g_err);
+  FAIL_IF(::chdir(p.rootfs.c_str()) != 0 || ::chroot(".") != 0 || ::chdir("/") != 0,
+          "chroot %s", p.rootfs.c_str());
+  FinishAndExec(p, sync, -1);
+}
+
+// Everything after the root is in place: names, limits, the wait for
+// start, identity, then exec.
+[[noreturn]] void FinishAndExec(const InitPlan& p, int sync, int console) {
   if (p.set_hostname)
     FAIL_IF(::sethostname(p.hostname.data(), p.hostname.size()) != 0, "hostname %s",
             p.hostname.c_str());

@@ -81,6 +81,7 @@ struct InitPlan {
   std::string rootfs_parent_mount;  // mount point of the mount holding the rootfs
   bool rootfs_readonly = false;
   bool no_pivot = false;
+  bool no_mount_ns = false;  // share the host's mounts: chroot only
   unsigned long rootfs_propagation = 0;  // MS_* | MS_REC, 0: default (rslave)
 
   int clone_flags = 0;  // CLONE_NEW* to create

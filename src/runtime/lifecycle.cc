@@ -5,14 +5,17 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "runtime/console_proxy.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle_internal.h"
 #include "runtime/runtime.h"
@@ -170,49 +173,78 @@ Result<int> Run(const RuntimeOptions& ro, const CreateOptions& o, bool detach) {
   }
   // Foreground: become the subreaper, so the init (a grandchild, once
   // stage 1 exits) is ours to wait for; take signals synchronously to pass
-  // them on.
+  // them on. Without --console-socket, a terminal the process asks for is
+  // ours to proxy.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return FailErrno("set child subreaper");
+  CreateOptions opts = o;
+  UniqueFd console_ours, console_theirs;
+  if (opts.console_socket.empty()) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      return FailErrno("socketpair");
+    console_ours.Reset(sv[0]);
+    console_theirs.Reset(sv[1]);
+    opts.console_fd = sv[1];
+  }
   sigset_t mask;
   sigfillset(&mask);
   for (int s : {SIGILL, SIGFPE, SIGSEGV, SIGBUS, SIGTRAP, SIGABRT, SIGKILL, SIGSTOP})
     sigdelset(&mask, s);
   sigset_t old;
   ::sigprocmask(SIG_BLOCK, &mask, &old);
-  auto pid = Create(ro, o);
-  if (!pid) {
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
-    return std::unexpected(pid.error());
-  }
+  struct RestoreMask {
+    sigset_t* old;
+    ~RestoreMask() { ::sigprocmask(SIG_SETMASK, old, nullptr); }
+  } restore{&old};
+
+  auto pid = TRY(Create(ro, opts));
+  console_theirs.Reset();
+  UniqueFd master;
+  if (console_ours) master = TRY(TakePtyMaster(console_ours.get()));
   if (auto st = Start(ro, o.id); !st) {
     (void)Delete(ro, o.id, true);
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return std::unexpected(st.error());
   }
   UniqueFd sfd(::signalfd(-1, &mask, SFD_CLOEXEC));
   if (!sfd) return FailErrno("signalfd");
-  int code = 0;
-  for (;;) {
-    signalfd_siginfo si;
-    if (::read(sfd.get(), &si, sizeof si) != static_cast<ssize_t>(sizeof si)) {
-      if (errno == EINTR) continue;
-      return FailErrno("read signals");
-    }
-    if (si.ssi_signo != SIGCHLD) {
-      ::kill(*pid, static_cast<int>(si.ssi_signo));
-      continue;
-    }
-    // Reap everything that exited; stop when the init did.
-    bool done = false;
-    int status;
-    pid_t r;
-    while ((r = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      if (r != *pid) continue;
-      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      done = true;
-    }
-    if (done) break;
+  std::optional<RawStdin> raw;
+  if (master) {
+    raw.emplace();
+    CopyWindowSize(master.get());
   }
-  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  bool stdin_open = true;
+  int code = -1;
+  while (code < 0) {
+    pollfd fds[3] = {{sfd.get(), POLLIN, 0}, {master.get(), POLLIN, 0},
+                     {STDIN_FILENO, POLLIN, 0}};
+    nfds_t n = master ? (stdin_open ? 3 : 2) : 1;
+    if (::poll(fds, n, -1) < 0 && errno != EINTR) return FailErrno("poll");
+    if (master && (fds[1].revents || (n == 3 && fds[2].revents)) &&
+        !PumpPty(master.get(), &stdin_open))
+      master.Reset();
+    if (!(fds[0].revents & POLLIN)) continue;
+    signalfd_siginfo si;
+    if (::read(sfd.get(), &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
+    if (si.ssi_signo == SIGWINCH && master) {
+      CopyWindowSize(master.get());
+    } else if (si.ssi_signo != SIGCHLD) {
+      ::kill(pid, static_cast<int>(si.ssi_signo));
+    } else {
+      // Reap everything that exited; stop when the init did.
+      int status;
+      pid_t r;
+      while ((r = ::waitpid(-1, &status, WNOHANG)) > 0)
+        if (r == pid) code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+  }
+  // What the process wrote just before exiting is still in the pty.
+  if (master) {
+    bool closed = false;
+    while (PumpPty(master.get(), &closed)) {
+      pollfd p{master.get(), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) break;
+    }
+  }
   TRY(Delete(ro, o.id, true));
   return code;
 }

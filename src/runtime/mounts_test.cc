@@ -99,10 +99,23 @@ TEST_F(InRootTest, SymlinksStayInsideTheRoot) {
   struct stat st;
   EXPECT_NE(::stat("/berth-should-not-exist-on-host", &st), 0);
   EXPECT_EQ(::stat((dir_ + "/berth-should-not-exist-on-host").c_str(), &st), 0);
-  fd = MkdirAllInRoot(root_, "/up/x", false, false);
+  // "../../../../tmp" from the root is the root's own /tmp.
+  ASSERT_EQ(::mkdir((dir_ + "/tmp").c_str(), 0755), 0);
+  fd = MkdirAllInRoot(root_, "/up/berth-in-root-only", false, false);
   ASSERT_GE(fd, 0);
   ::close(fd);
-  EXPECT_EQ(::stat((dir_ + "/tmp/x").c_str(), &st), 0);
+  EXPECT_EQ(::stat((dir_ + "/tmp/berth-in-root-only").c_str(), &st), 0);
+  EXPECT_NE(::stat("/tmp/berth-in-root-only", &st), 0);
+}
+
+// A dangling symlink is not followed out of the root to create its target
+// on the host: the walk fails instead.
+TEST_F(InRootTest, DanglingSymlinkFailsSafely) {
+  ASSERT_EQ(::symlink("/berth-dangling-target", (dir_ + "/d").c_str()), 0);
+  int fd = MkdirAllInRoot(root_, "/d/x", false, false);
+  EXPECT_LT(fd, 0);
+  struct stat st;
+  EXPECT_NE(::stat("/berth-dangling-target", &st), 0);
 }
 
 TEST_F(InRootTest, NoFollowLastReturnsTheSymlink) {

@@ -185,9 +185,13 @@ Result<std::string> SysctlPath(const std::string& key, int ns) {
 Status CheckSupported(const spec::Config& cfg, bool pure_v2) {
   if (!cfg.linux) return Ok();
   const auto& l = *cfg.linux;
-  if (!l.resources_other.is_null() && !l.resources_other.empty()) {
-    auto key = l.resources_other.begin().key();
-    return Fail("linux.resources.{}: applying resource limits is not supported yet", key);
+  if (l.resources_other.is_object()) {
+    for (const auto& [key, value] : l.resources_other.items()) {
+      if (key == "pids" && value.is_object() && value.size() == 1 && value.contains("limit") &&
+          value["limit"].is_number_integer())
+        continue;
+      return Fail("linux.resources.{}: applying resource limits is not supported yet", key);
+    }
   }
   if (!l.device_rules.empty() && pure_v2)
     return Fail("linux.resources.devices: device rules on cgroup v2 need the eBPF device "
@@ -285,7 +289,7 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
 
   // Namespaces: new ones are unshared by stage 1; joined ones are opened
   // here and checked to be what the config says they are.
-  bool has_mount_ns = false, new_uts = false;
+  bool has_mount_ns = false, own_uts = false;
   for (size_t i = 0; i < l.namespaces.size(); ++i) {
     const auto& ns = l.namespaces[i];
     int flag = TRY(NamespaceFlag(ns.type));
@@ -294,9 +298,10 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
       p.clone_flags |= flag;
       if (flag == CLONE_NEWUSER) p.new_userns = true;
       if (flag == kCloneNewTime) p.new_timens = true;
-      if (flag == CLONE_NEWUTS) new_uts = true;
+      if (flag == CLONE_NEWUTS) own_uts = true;
       continue;
     }
+    if (flag == CLONE_NEWUTS) own_uts = true;
     UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return FailErrno("linux.namespaces[{}].path {}", i, ns.path);
     int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
@@ -306,14 +311,18 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
     p.joins.push_back({flag, ns.path, fd.get()});
     out->owned_fds.push_back(std::move(fd));
   }
-  if (!has_mount_ns) return Fail("linux.namespaces: a mount namespace is required");
+  // Without a mount namespace of its own, the container gets no mounts of
+  // its own either: only a chroot into the rootfs (as runc does).
+  p.no_mount_ns = !has_mount_ns;
+  if (p.no_mount_ns && cfg.root.readonly)
+    return Fail("root.readonly: needs a mount namespace");
   if (!cfg.hostname.empty()) {
-    if (!new_uts) return Fail("hostname: needs a new uts namespace");
+    if (!own_uts) return Fail("hostname: needs a uts namespace of the container's own");
     p.hostname = cfg.hostname;
     p.set_hostname = true;
   }
   if (!cfg.domainname.empty()) {
-    if (!new_uts) return Fail("domainname: needs a new uts namespace");
+    if (!own_uts) return Fail("domainname: needs a uts namespace of the container's own");
     p.domainname = cfg.domainname;
     p.set_domainname = true;
   }
@@ -424,11 +433,15 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
       p.console_cols = static_cast<unsigned short>(pr.console_size->width);
     }
     if (p.terminal) {
-      if (o.console_socket.empty())
+      if (o.console_fd >= 0) {
+        p.console_socket_fd = o.console_fd;
+      } else if (o.console_socket.empty()) {
         return Fail("process.terminal is true: --console-socket is required");
-      auto fd = TRY(ConnectConsole(o.console_socket));
-      p.console_socket_fd = fd.get();
-      out->owned_fds.push_back(std::move(fd));
+      } else {
+        auto fd = TRY(ConnectConsole(o.console_socket));
+        p.console_socket_fd = fd.get();
+        out->owned_fds.push_back(std::move(fd));
+      }
     }
   }
   if (l.personality) {

@@ -27,6 +27,9 @@ struct CreateOptions {
   std::string id;
   std::string bundle;  // empty: the current directory
   std::string console_socket;
+  // Instead of console_socket: an already connected socket to send the
+  // pty master over (used by a foreground `run`, which proxies the pty).
+  int console_fd = -1;
   std::string pid_file;
   bool no_pivot = false;
   bool no_new_keyring = false;

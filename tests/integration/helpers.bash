@@ -58,3 +58,55 @@ assert_no_leftovers() {
   [ -z "$found" ] || { echo "cgroup $found left behind"; return 1; }
   ! grep -q "$BUNDLE" /proc/self/mountinfo || { echo "mount under $BUNDLE left behind"; return 1; }
 }
+
+# set_args ARGS...: the container's process.args.
+set_args() {
+  local args
+  args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+  config ".process.args = $args"
+}
+
+# create_ctr [ID] ARGS...: `create`s container ID (default $CID) running
+# ARGS, stdio on /dev/null (so bats never waits on the container), then
+# asserts it succeeded.
+create_ctr() {
+  set_args "$@"
+  rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>"$BUNDLE/create.err" ||
+    { echo "create failed: $(cat "$BUNDLE/create.err")"; return 1; }
+}
+
+# run_detached ARGS...: `run --detach` of $CID running ARGS; its stdout and
+# stderr go to $BUNDLE/out.
+run_detached() {
+  set_args "$@"
+  rt run --detach --bundle "$BUNDLE" "$CID" </dev/null >"$BUNDLE/out" 2>&1 ||
+    { echo "run --detach failed: $(cat "$BUNDLE/out")"; return 1; }
+}
+
+# pid_of ID: the init pid from `state`.
+pid_of() {
+  rt state "$1" | jq -r .pid
+}
+
+# wait_status ID STATUS: polls `state` for up to 5 s.
+wait_status() {
+  local i s
+  for i in $(seq 50); do
+    s=$(status_of "$1" 2>/dev/null) || true
+    [ "$s" = "$2" ] && return 0
+    sleep 0.1
+  done
+  echo "container $1 is '$s', expected '$2'"
+  return 1
+}
+
+# add_mount JSON: appends one entry to .mounts.
+add_mount() {
+  config ".mounts += [$1]"
+}
+
+# assert_one_line TEXT: TEXT is exactly one non-empty line.
+assert_one_line() {
+  [ -n "$1" ] && [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] ||
+    { echo "expected a one-line error, got: <$1>"; return 1; }
+}

@@ -107,7 +107,8 @@ Result<Placement> PlanPlacement(const Layout& layout, const std::string& cgroups
     p.dirs.push_back(dir);
     if (HasController(h, "devices")) p.devices_dir = dir;
     if (HasController(h, "freezer")) p.freezer_dir = dir;
-    if (h.v2 && layout.mode == Mode::kV2) p.freezer_dir = dir;
+    if (h.v2 && layout.mode == Mode::kV2) p.freezer_dir = p.pids_dir = dir;
+    if (HasController(h, "pids")) p.pids_dir = dir;
     if (p.procs_dir.empty() || HasController(h, "pids") || (h.v2 && layout.mode == Mode::kV2))
       p.procs_dir = dir;
   }
@@ -167,6 +168,12 @@ Status Remove(const Placement& p) {
     }
   }
   return Ok();
+}
+
+Status ApplyPidsLimit(const Placement& p, int64_t limit) {
+  if (p.pids_dir.empty()) return Fail("linux.resources.pids: no pids controller on this host");
+  std::string v = limit > 0 ? std::to_string(limit) : "max";
+  return WriteExisting(p.pids_dir + "/pids.max", v);
 }
 
 }  // namespace berth::runtime::cgroup

@@ -45,6 +45,7 @@ struct Placement {
   std::vector<std::string> dirs;  // absolute paths under the mount points
   std::string devices_dir;        // the v1 devices hierarchy's dir, if any
   std::string freezer_dir;        // the v1 freezer dir, or the v2 dir
+  std::string pids_dir;           // the v1 pids dir, or the v2 dir
   std::string procs_dir;          // where to read the member pids from
 };
 
@@ -62,5 +63,8 @@ Status AddProcess(const Placement& p, pid_t pid);
 Result<std::vector<pid_t>> Pids(const Placement& p);
 // Removes the leaf directories; waits briefly for exiting tasks.
 Status Remove(const Placement& p);
+
+// linux.resources.pids.limit: pids.max; 0 or less means no limit ("max").
+Status ApplyPidsLimit(const Placement& p, int64_t limit);
 
 }  // namespace berth::runtime::cgroup
