@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/log.h"
 #include "sys/syscalls.h"
 
 namespace berth::runtime {
@@ -116,6 +117,14 @@ Status RunHooks(const char* stage, const std::vector<HookPlan>& hooks, const std
       return Fail("{} hook: {}", stage, err);
   }
   return Ok();
+}
+
+void RunHooksWarnOnly(const char* stage, const std::vector<HookPlan>& hooks,
+                      const std::string& state, const std::string& id) {
+  char err[512];
+  for (const auto& h : hooks)
+    if (RunHookRaw(h, state.data(), state.size(), err, sizeof err) != 0)
+      log::Warn("container {}: {} hook: {}", id, stage, err);
 }
 
 }  // namespace berth::runtime

@@ -27,4 +27,9 @@ int RunHookRaw(const HookPlan& hook, const char* state, size_t state_len, char* 
 // stage and the hook's path.
 Status RunHooks(const char* stage, const std::vector<HookPlan>& hooks, const std::string& state);
 
+// For poststart and poststop, whose failures the spec makes warnings: runs
+// every hook, logs each failure as a warning naming the container.
+void RunHooksWarnOnly(const char* stage, const std::vector<HookPlan>& hooks,
+                      const std::string& state, const std::string& id);
+
 }  // namespace berth::runtime

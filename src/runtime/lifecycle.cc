@@ -74,9 +74,8 @@ Status SignalInit(const ContainerRecord& rec, int sig) {
 Status Destroy(const ContainerRecord& rec) {
   if (rec.has_cgroup) TRY(cgroup::Remove(rec.cgroup));
   // poststop hooks: a failure is logged, and the delete still completes.
-  auto hooks = PlanHooks(HooksOf(rec, "poststop"));
-  if (auto st = RunHooks("poststop", hooks, StateJson(rec, spec::Status::kStopped)); !st)
-    log::Warn("container {}: {}", rec.id, st.error().What());
+  RunHooksWarnOnly("poststop", PlanHooks(HooksOf(rec, "poststop")),
+                   StateJson(rec, spec::Status::kStopped), rec.id);
   return RemoveAll(rec.dir);
 }
 
@@ -94,10 +93,15 @@ Status Start(const RuntimeOptions& ro, const std::string& id) {
   if (!fd) return FailErrno("container {}: open exec fifo", id);
   if (::unlink(fifo.c_str()) != 0) return FailErrno("container {}: remove exec fifo", id);
   if (::write(fd.get(), "0", 1) != 1) return FailErrno("container {}: start the init", id);
+  // The init keeps the fifo open (close-on-exec) until it execs the user's
+  // process: the reader going away shows as POLLERR on our end. Waiting for
+  // it means poststart hooks really run after the process started.
+  pollfd p{fd.get(), 0, 0};
+  while (::poll(&p, 1, 30000) < 0 && errno == EINTR) {
+  }
   // poststart hooks: a failure is a warning; the container keeps running.
-  auto hooks = PlanHooks(HooksOf(rec, "poststart"));
-  if (auto st = RunHooks("poststart", hooks, StateJson(rec, spec::Status::kRunning)); !st)
-    log::Warn("container {}: {}", id, st.error().What());
+  RunHooksWarnOnly("poststart", PlanHooks(HooksOf(rec, "poststart")),
+                   StateJson(rec, spec::Status::kRunning), id);
   return Ok();
 }
 

@@ -110,3 +110,34 @@ assert_one_line() {
   [ -n "$1" ] && [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] ||
     { echo "expected a one-line error, got: <$1>"; return 1; }
 }
+
+# make_bundle.sh takes seconds (a link per applet). make_template (from
+# setup_file) builds it once per bats run, under BATS_RUN_TMPDIR (which bats
+# removes at the end), and setup_bundle_from_template (from setup) copies it:
+# the same bundle as setup_bundle, in milliseconds.
+make_template() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  BERTH_TEMPLATE=${BATS_RUN_TMPDIR:?}/berth-template
+  [ -d "$BERTH_TEMPLATE" ] && return 0
+  local tmp
+  tmp=$(mktemp -d "$BATS_RUN_TMPDIR/berth-template.XXXXXX")
+  "$SRC/tests/lib/make_bundle.sh" "$tmp" "$RUNTIME"
+  mv -T "$tmp" "$BERTH_TEMPLATE" 2>/dev/null || rm -rf "$tmp"
+}
+
+setup_bundle_from_template() {
+  [ "$(id -u)" -eq 0 ] || skip "integration tests need root"
+  local tmpl=${BATS_RUN_TMPDIR:-/nonexistent}/berth-template
+  [ -d "$tmpl" ] || { setup_bundle; return; }
+  BUNDLE=$(mktemp -d /tmp/berth-it-XXXXXX)
+  ROOT=$BUNDLE.state
+  CID=it-$$-$RANDOM
+  cp -a "$tmpl/." "$BUNDLE/"
+  config '.process.terminal = false'
+}
+
+# pid_gone PID: the process has exited (gone, or a zombie not yet reaped).
+pid_gone() {
+  [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = Z ] ||
+    { echo "pid $1 is still alive"; return 1; }
+}

@@ -4,7 +4,8 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-setup() { setup_bundle; }
+setup_file() { make_template; }
+setup() { setup_bundle_from_template; }
 teardown() { teardown_bundle; }
 
 @test "create, start, kill, delete walk through created/running/stopped" {
@@ -26,7 +27,7 @@ teardown() { teardown_bundle; }
 
   rt kill "$CID" TERM
   wait_status "$CID" stopped
-  [ ! -d "/proc/$pid" ]
+  pid_gone "$pid"
 
   rt delete "$CID"
   run --separate-stderr rt state "$CID"
@@ -118,7 +119,7 @@ teardown() { teardown_bundle; }
   [ "$status" -eq 0 ]
   run rt state "$CID"
   [ "$status" -eq 1 ]
-  [ ! -d "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ]
+  pid_gone "$pid"
   assert_no_leftovers "$CID"
 }
 
