@@ -328,6 +328,13 @@ void EnterCwd(const InitPlan& p, int sync) {
 // Everything after the root is in place: names, limits, the wait for
 // start, identity, then exec.
 [[noreturn]] void FinishAndExec(const InitPlan& p, int sync, int console) {
+  // A session keyring of the container's own, so that keys (kerberos
+  // tickets, fscrypt keys) of the host's session are not reachable from it.
+  // Kernels without keyrings, or where they are disallowed, say ENOSYS/EPERM:
+  // there is then nothing to isolate from.
+  if (p.new_keyring && ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, p.id.c_str()) < 0 &&
+      errno != ENOSYS && errno != EPERM && errno != EACCES)
+    ChildFail(sync, "join a new session keyring");
   if (p.set_hostname)
     FAIL_IF(::sethostname(p.hostname.data(), p.hostname.size()) != 0, "hostname %s",
             p.hostname.c_str());

@@ -132,6 +132,7 @@ struct InitPlan {
   unsigned short console_rows = 0, console_cols = 0;
   int console_socket_fd = -1;  // connected unix socket, -1 when no terminal
   int preserve_fds = 0;
+  bool new_keyring = true;  // a fresh session keyring, named after the id
 
   std::vector<HookPlan> create_container_hooks;
   std::vector<HookPlan> start_container_hooks;

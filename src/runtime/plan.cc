@@ -449,6 +449,7 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
     p.personality = l.personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
   }
   p.preserve_fds = o.preserve_fds;
+  p.new_keyring = !o.no_new_keyring;
   p.seccomp = TRY(CompileSeccomp(l.seccomp));
   if (p.seccomp.notify) return Fail("linux.seccomp.listenerPath: seccomp notify is not supported yet");
 

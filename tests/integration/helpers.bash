@@ -141,3 +141,28 @@ pid_gone() {
   [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = Z ] ||
     { echo "pid $1 is still alive"; return 1; }
 }
+
+# cap_mask NAME...: the capability set NAME... as /proc/PID/status prints it.
+cap_mask() {
+  local all=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID
+    SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW
+    IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT
+    SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE
+    AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM
+    BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE)
+  local mask=0 name i found
+  for name in "$@"; do
+    found=
+    for i in "${!all[@]}"; do
+      [ "CAP_${all[$i]}" = "$name" ] && { mask=$((mask | (1 << i))); found=1; }
+    done
+    [ -n "$found" ] || { echo "cap_mask: unknown $name" >&2; return 1; }
+  done
+  printf '%016x\n' "$mask"
+}
+
+# cap_field FIELD: CapInh/CapPrm/CapEff/CapBnd/CapAmb from a status text in
+# $output.
+cap_field() {
+  awk -v f="$1:" '$1 == f {print $2}' <<<"$output"
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# process.*: args, env, cwd, user, umask, rlimits, oomScoreAdj,
+# noNewPrivileges, capabilities, exec errors, inherited fds.
+# (run_in takes one argument per line: keep sh -c scripts on one line.)
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() { make_template; }
+setup() { setup_bundle_from_template; }
+teardown() { teardown_bundle; }
+
+@test "args, env and cwd reach the process; a missing cwd is created" {
+  config '.process.env += ["BERTH_A=one two", "BERTH_B="] | .process.cwd = "/work/sub"'
+  run_in sh -c 'echo "[$BERTH_A] [${BERTH_B-unset}] [$0] [$1]"; pwd' arg0 "arg 1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "[one two] [] [arg0] [arg 1]" ]
+  [ "${lines[1]}" = /work/sub ]
+  [ -d "$BUNDLE/rootfs/work/sub" ]
+}
+
+@test "the environment is exactly process.env" {
+  config '.process.env = ["PATH=/bin", "ONLY=1"]'
+  run_in env
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(sort <<<"$output" | tr '\n' ' ')" = "ONLY=1 PATH=/bin " ]
+}
+
+@test "user uid, gid and additionalGids apply" {
+  config '.process.user = {"uid": 1000, "gid": 1001, "additionalGids": [10, 20]}'
+  run_in sh -c 'id -u; id -g; grep -E "^(Uid|Gid|Groups):" /proc/self/status'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1000 ] && [ "${lines[1]}" = 1001 ]
+  grep -Eq '^Uid:\s+1000\s+1000\s+1000\s+1000$' <<<"$output"
+  grep -Eq '^Gid:\s+1001\s+1001\s+1001\s+1001$' <<<"$output"
+  [ "$(awk '$1 == "Groups:" {$1 = ""; print}' <<<"$output" | xargs)" = "10 20" ]
+}
+
+@test "user.umask applies" {
+  config '.process.user.umask = 23'  # 027
+  run_in sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0027 ]
+  [ "${lines[1]}" = 640 ]
+}
+
+@test "rlimits set the soft and hard limits" {
+  config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 500, "hard": 1000},
+    {"type": "RLIMIT_NPROC", "soft": 300, "hard": 400}]'
+  run_in sh -c 'ulimit -n; ulimit -Hn; grep "Max processes" /proc/self/limits'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 500 ] && [ "${lines[1]}" = 1000 ]
+  grep -Eq 'Max processes +300 +400 ' <<<"$output"
+}
+
+@test "an rlimit above what the runtime may raise fails create" {
+  hard=$(ulimit -Hn)
+  [ "$hard" != unlimited ] || skip "host RLIMIT_NOFILE is unlimited"
+  over=$((hard + 1000))
+  if (ulimit -Hn "$over") 2>/dev/null; then skip "host may raise RLIMIT_NOFILE"; fi
+  config ".process.rlimits = [{\"type\": \"RLIMIT_NOFILE\", \"soft\": $over, \"hard\": $over}]"
+  set_args true
+  run --separate-stderr rt create --bundle "$BUNDLE" "$CID"
+  echo "status=$status stderr=$stderr"
+  [ "$status" -eq 1 ]
+  assert_one_line "$stderr"
+  [[ "$stderr" == *RLIMIT_NOFILE* ]] || [[ "$stderr" == *rlimit* ]]
+  assert_no_leftovers "$CID"
+}
+
+@test "oomScoreAdj applies" {
+  config '.process.oomScoreAdj = 567'
+  run_in cat /proc/self/oom_score_adj
+  echo "$output"
+  [ "$output" = 567 ]
+}
+
+@test "noNewPrivileges sets NoNewPrivs; false leaves it clear" {
+  config '.process.noNewPrivileges = true'
+  run_in grep NoNewPrivs /proc/self/status
+  echo "$output"
+  [[ "$output" =~ NoNewPrivs:[[:space:]]+1$ ]]
+  config '.process.noNewPrivileges = false'
+  run_in grep NoNewPrivs /proc/self/status
+  echo "$output"
+  [[ "$output" =~ NoNewPrivs:[[:space:]]+0$ ]]
+}
+
+@test "default capabilities: inheritable empty, bounding/effective as configured" {
+  bnd=$(cap_mask $(jq -r '.process.capabilities.bounding[]' "$BUNDLE/config.json"))
+  eff=$(cap_mask $(jq -r '.process.capabilities.effective[]' "$BUNDLE/config.json"))
+  prm=$(cap_mask $(jq -r '.process.capabilities.permitted[]' "$BUNDLE/config.json"))
+  run_in grep ^Cap /proc/self/status
+  echo "$output (want bnd=$bnd eff=$eff prm=$prm)"
+  [ "$status" -eq 0 ]
+  [ "$(cap_field CapInh)" = 0000000000000000 ]
+  [ "$(cap_field CapBnd)" = "$bnd" ]
+  [ "$(cap_field CapEff)" = "$eff" ]
+  [ "$(cap_field CapPrm)" = "$prm" ]
+}
+
+@test "inheritable and ambient capabilities appear when asked for" {
+  config '.process.capabilities.inheritable = ["CAP_KILL", "CAP_NET_BIND_SERVICE"]
+    | .process.capabilities.ambient = ["CAP_KILL", "CAP_NET_BIND_SERVICE"]
+    | .process.user.uid = 1000'
+  want=$(cap_mask CAP_KILL CAP_NET_BIND_SERVICE)
+  run_in grep ^Cap /proc/self/status
+  echo "$output (want $want)"
+  [ "$status" -eq 0 ]
+  [ "$(cap_field CapInh)" = "$want" ]
+  [ "$(cap_field CapAmb)" = "$want" ]
+  # A non-root process keeps its ambient caps in its effective set.
+  [ "$(cap_field CapEff)" = "$want" ]
+}
+
+@test "an unknown capability fails create naming it" {
+  config '.process.capabilities.bounding += ["CAP_BERTH_BOGUS"]'
+  set_args true
+  run --separate-stderr rt create --bundle "$BUNDLE" "$CID"
+  echo "status=$status stderr=$stderr"
+  [ "$status" -eq 1 ]
+  assert_one_line "$stderr"
+  [[ "$stderr" == *CAP_BERTH_BOGUS* ]]
+  assert_no_leftovers "$CID"
+}
+
+@test "an executable that is not found fails create, leaving nothing" {
+  for exe in /bin/berth-no-such nosuchcmd; do
+    set_args "$exe"
+    run --separate-stderr rt create --bundle "$BUNDLE" "$CID"
+    echo "$exe: status=$status stderr=$stderr"
+    [ "$status" -eq 1 ]
+    assert_one_line "$stderr"
+    [[ "$stderr" == *"not found"* ]] && [[ "$stderr" == *"$exe"* ]]
+    assert_no_leftovers "$CID"
+  done
+}
+
+@test "--preserve-fds 1 passes fd 3" {
+  set_args sh -c 'ls /proc/$$/fd | xargs; echo via-fd3 >&3'
+  run rt run --preserve-fds 1 --bundle "$BUNDLE" "$CID" 3>"$BUNDLE/fd3"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "0 1 2 3" ]
+  [ "$(cat "$BUNDLE/fd3")" = via-fd3 ]
+}
+
+@test "without --preserve-fds the process has only fds 0, 1 and 2" {
+  exec 7>"$BUNDLE/leak"  # an fd without close-on-exec the runtime inherits
+  run_in sh -c 'ls /proc/$$/fd | xargs'
+  exec 7>&-
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "0 1 2" ]
+}
