@@ -85,7 +85,6 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   bundle = real;
   auto text = TRY_CTX(ReadFile(bundle + "/config.json"), "bundle {}", bundle);
   spec::Config cfg = TRY_CTX(spec::ParseConfig(text), "config.json");
-  if (!cfg.process) return Fail("config.json: process: required to create a container");
   auto layout = cgroup::DetectLayout();
   bool pure_v2 = layout && layout->mode == cgroup::Mode::kV2;
   TRY_CTX(CheckSupported(cfg, pure_v2), "config.json");

@@ -99,6 +99,10 @@ Status Start(const RuntimeOptions& ro, const std::string& id) {
   pollfd p{fd.get(), 0, 0};
   while (::poll(&p, 1, 30000) < 0 && errno == EINTR) {
   }
+  // A config without a process can be created, but there is nothing to
+  // start: the init exits, and start says so (runtime-spec "start").
+  if (!rec.config.contains("process"))
+    return Fail("container {} has no process to start (config.json sets none)", id);
   // poststart hooks: a failure is a warning; the container keeps running.
   RunHooksWarnOnly("poststart", PlanHooks(HooksOf(rec, "poststart")),
                    StateJson(rec, spec::Status::kRunning), id);
