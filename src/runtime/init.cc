@@ -70,21 +70,20 @@ void WriteFile(int sync, const char* path, const char* data) {
   ::close(fd);
 }
 
-// The root of the new mount namespace: propagation as the config asks, the
-// rootfs's parent mount private (pivot_root refuses shared parents), and the
-// rootfs bind-mounted onto itself so that it is a mount point.
 void PrepareRoot(const InitPlan& p, int sync) {
-  unsigned long prop = p.rootfs_propagation ? p.rootfs_propagation : (MS_SLAVE | MS_REC);
+  // Nothing may be shared with the host while the root is assembled: host
+  // mounts still propagate in (slave), ours never out, and pivot_root
+  // refuses shared mounts. rootfsPropagation is applied to the new root
+  // after pivot_root.
+  unsigned long prop = p.rootfs_propagation == (MS_PRIVATE | MS_REC) ? (MS_PRIVATE | MS_REC)
+                                                                    : (MS_SLAVE | MS_REC);
   FAIL_IF(::mount(nullptr, "/", nullptr, prop, nullptr) != 0, "set propagation of /");
 }
 
+// The rootfs bind-mounted onto itself, so that it is a mount point (as
+// pivot_root requires), and opened: every later path resolves under this fd.
 int OpenRootfs(const InitPlan& p, int sync) {
   const char* rootfs = p.rootfs.c_str();
-  // The mount holding the rootfs must not be shared, or pivot_root fails
-  // with EINVAL (and mounts would leak to the host).
-  if (!p.rootfs_parent_mount.empty() &&
-      ::mount(nullptr, p.rootfs_parent_mount.c_str(), nullptr, MS_PRIVATE, nullptr) != 0)
-    ChildFail(sync, "make the mount %s private", p.rootfs_parent_mount.c_str());
   int tree = ::open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   FAIL_IF(tree < 0, "root.path %s: bind", rootfs);
   FAIL_IF(::move_mount(tree, "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) != 0,
@@ -306,6 +305,13 @@ void EnterCwd(const InitPlan& p, int sync) {
   for (const auto& path : p.masked_paths)
     FAIL_IF(MaskPath(rootfd, path.c_str(), null_fd, g_err, sizeof g_err) != 0, "%s", g_err);
   ::close(null_fd);
+  // The cwd is made now, while the rootfs may still be written (runc does
+  // the same: root.readonly must not stop a missing cwd from being made).
+  if (p.has_process) {
+    int cwd = MkdirAllInRoot(rootfd, p.cwd.c_str(), false, false);
+    FAIL_IF(cwd < 0, "process.cwd %s", p.cwd.c_str());
+    ::close(cwd);
+  }
   PivotRoot(p, sync, rootfd);
   ::close(rootfd);
 

@@ -78,7 +78,6 @@ struct CapSets {
 struct InitPlan {
   std::string id;
   std::string rootfs;  // absolute host path
-  std::string rootfs_parent_mount;  // mount point of the mount holding the rootfs
   bool rootfs_readonly = false;
   bool no_pivot = false;
   bool no_mount_ns = false;  // share the host's mounts: chroot only

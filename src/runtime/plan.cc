@@ -115,39 +115,6 @@ void AddDevice(InitPlan& p, const std::string& path, mode_t type, int major, int
   p.devices.push_back(std::move(d));
 }
 
-// The mount point of the mount that holds `path`: the longest mount point
-// in /proc/self/mountinfo that is a prefix of it.
-std::string MountPointOf(const std::string& path) {
-  auto text = ReadFile("/proc/self/mountinfo");
-  if (!text) return "/";
-  std::string best = "/";
-  size_t pos = 0;
-  while (pos < text->size()) {
-    size_t eol = text->find('\n', pos);
-    if (eol == std::string::npos) eol = text->size();
-    std::string line = text->substr(pos, eol - pos);
-    pos = eol + 1;
-    // Field 5 is the mount point, with spaces etc. escaped as \ooo.
-    size_t f = 0, start = 0;
-    for (int i = 0; i < 4 && f != std::string::npos; ++i) f = line.find(' ', f + 1);
-    if (f == std::string::npos) continue;
-    start = f + 1;
-    size_t end = line.find(' ', start);
-    std::string raw = line.substr(start, end - start), mp;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '\\' && i + 3 < raw.size()) {
-        mp += static_cast<char>(std::stoi(raw.substr(i + 1, 3), nullptr, 8));
-        i += 3;
-      } else {
-        mp += raw[i];
-      }
-    }
-    bool prefix = path == mp || (path.rfind(mp, 0) == 0 && (mp == "/" || path[mp.size()] == '/'));
-    if (prefix && mp.size() >= best.size()) best = mp;
-  }
-  return best;
-}
-
 }  // namespace
 
 Result<int> NamespaceFlag(const std::string& type) {
@@ -282,7 +249,6 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
   struct stat st;
   if (::stat(p.rootfs.c_str(), &st) != 0) return FailErrno("root.path {}", p.rootfs);
   if (!S_ISDIR(st.st_mode)) return FailCode(ENOTDIR, "root.path {}", p.rootfs);
-  p.rootfs_parent_mount = MountPointOf(CleanPath(p.rootfs + "/.."));
   p.rootfs_readonly = cfg.root.readonly;
   p.no_pivot = o.no_pivot;
   p.rootfs_propagation = TRY(Propagation(l.rootfs_propagation));
