@@ -23,15 +23,17 @@ mount --make-rprivate /
 if mountpoint -q /sys/fs/cgroup/unified; then umount -l /sys/fs/cgroup/unified; fi
 
 work=$(mktemp -d /tmp/berth-bench-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# State roots on tmpfs, where runtimes keep them in real use (/run).
+state=$(mktemp -d /run/berth-bench-XXXXXX)
+trap 'rm -rf "$work" "$state"' EXIT
 tests/lib/make_bundle.sh "$work/bundle" "$BERTH"
 jq '.process.terminal = false | .process.args = ["/bin/true"]' "$work/bundle/config.json" \
   >"$work/c.json" && mv "$work/c.json" "$work/bundle/config.json"
 
 declare -A CMD=(
-  [berth-runtime]="$BERTH --root $work/state-berth run --bundle $work/bundle bench"
-  [crun]="crun --root $work/state-crun run --bundle $work/bundle bench"
-  [runc]="runc --root $work/state-runc run --bundle $work/bundle bench"
+  [berth-runtime]="$BERTH --root $state/berth run --bundle $work/bundle bench"
+  [crun]="crun --root $state/crun run --bundle $work/bundle bench"
+  [runc]="runc --root $state/runc run --bundle $work/bundle bench"
 )
 ORDER=(berth-runtime crun runc)
 
