@@ -5,7 +5,7 @@
 namespace berth {
 
 std::string Error::What() const {
-  if (errno_ == 0) return message_;
+  if (errno_ == 0 || !show_errno_) return message_;
   return message_ + ": " + std::strerror(errno_);
 }
 

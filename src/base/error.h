@@ -21,6 +21,13 @@ namespace berth {
 class Error {
  public:
   Error(int err, std::string message) : errno_(err), message_(std::move(message)) {}
+  // An errno kept for callers to test (ENOENT, EEXIST) whose text the
+  // message already says better: What() leaves it out.
+  static Error Classified(int err, std::string message) {
+    Error e(err, std::move(message));
+    e.show_errno_ = false;
+    return e;
+  }
 
   // The errno behind this error, or 0.
   int code() const { return errno_; }
@@ -44,6 +51,7 @@ class Error {
  private:
   int errno_;
   std::string message_;
+  bool show_errno_ = true;
 };
 
 template <typename T>
@@ -68,6 +76,13 @@ std::unexpected<Error> FailErrno(fmt::format_string<Args...> f, Args&&... args) 
 template <typename... Args>
 std::unexpected<Error> FailCode(int code, fmt::format_string<Args...> f, Args&&... args) {
   return std::unexpected(Error(code, fmt::format(f, std::forward<Args>(args)...)));
+}
+
+// An error with an errno for callers to test, and a message that already
+// says what it means: FailAs(ENOENT, "container {} does not exist", id).
+template <typename... Args>
+std::unexpected<Error> FailAs(int code, fmt::format_string<Args...> f, Args&&... args) {
+  return std::unexpected(Error::Classified(code, fmt::format(f, std::forward<Args>(args)...)));
 }
 
 inline Status Ok() { return {}; }

@@ -40,5 +40,13 @@ TEST(Error, NoErrnoNoSuffix) {
   EXPECT_EQ(e.error().What(), "process.args: must not be empty");
 }
 
+TEST(Error, ClassifiedKeepsCodeButNotItsText) {
+  auto e = FailAs(ENOENT, "container {} does not exist", "c1");
+  EXPECT_EQ(e.error().code(), ENOENT);
+  EXPECT_EQ(e.error().What(), "container c1 does not exist");
+  auto wrapped = std::move(e.error()).Context("delete");
+  EXPECT_EQ(wrapped.What(), "delete: container c1 does not exist");
+}
+
 }  // namespace
 }  // namespace berth

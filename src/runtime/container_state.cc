@@ -79,7 +79,7 @@ Result<ContainerRecord> LoadRecord(const std::string& root, const std::string& i
   auto dir = TRY(ContainerDir(root, id));
   auto text = ReadFile(dir + "/state.json");
   if (!text) {
-    if (text.error().code() == ENOENT) return FailCode(ENOENT, "container {} does not exist", id);
+    if (text.error().code() == ENOENT) return FailAs(ENOENT, "container {} does not exist", id);
     return std::unexpected(std::move(text).error().Context("container " + id));
   }
   auto rec = TRY_CTX(ParseRecord(*text), "container {}", id);

@@ -92,7 +92,7 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   // 2. The record dir: its creation is what makes the id ours.
   TRY(MkdirAll(ro.root, 0700));
   if (::mkdir(dir.c_str(), 0700) != 0) {
-    if (errno == EEXIST) return FailCode(EEXIST, "container {} already exists", o.id);
+    if (errno == EEXIST) return FailAs(EEXIST, "container {} already exists", o.id);
     return FailErrno("create {}", dir);
   }
   Undo undo;
@@ -157,7 +157,8 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   rec.rootfs = plan.rootfs;
   rec.created = NowRfc3339();
   rec.owner = OwnerName();
-  rec.oci_version = cfg.oci_version;
+  // The state reports the spec version the runtime implements, as runc's does.
+  rec.oci_version = kRuntimeSpecVersion;
   rec.annotations = cfg.annotations;
   rec.cgroup = undo.cg;
   rec.has_cgroup = undo.has_cg;

@@ -17,7 +17,7 @@ nlohmann::json Features() {
   const scmp_version* v = seccomp_version();
   return json{
       {"ociVersionMin", "1.0.0"},
-      {"ociVersionMax", "1.2.1"},
+      {"ociVersionMax", kRuntimeSpecVersion},
       {"hooks", hooks},
       {"mountOptions", mount_options},
       {"linux",

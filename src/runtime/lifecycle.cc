@@ -65,7 +65,7 @@ Status SignalInit(const ContainerRecord& rec, int sig) {
   // Opened first, checked second: if the start time still matches, the
   // pidfd is the container's init and stays so.
   if (!fd || PidStartTime(rec.pid) != rec.pid_start_time)
-    return FailCode(ESRCH, "container {} is not running", rec.id);
+    return FailAs(ESRCH, "container {} is not running", rec.id);
   if (sys::PidfdSendSignal(fd.get(), sig) != 0)
     return FailErrno("container {}: send signal {}", rec.id, sig);
   return Ok();
@@ -118,7 +118,7 @@ Status Kill(const RuntimeOptions& ro, const std::string& id, int sig, bool all) 
   auto rec = TRY(LoadRecord(ro.root, id));
   auto status = CurrentStatus(rec);
   if (status == spec::Status::kStopped)
-    return FailCode(ESRCH, "container {} is not running", id);
+    return FailAs(ESRCH, "container {} is not running", id);
   if (all && rec.has_cgroup) {
     for (pid_t pid : TRY(cgroup::Pids(rec.cgroup))) ::kill(pid, sig);
     return Ok();

@@ -18,6 +18,9 @@
 
 namespace berth::runtime {
 
+// The runtime-spec version berth-runtime implements (state's ociVersion).
+inline constexpr const char* kRuntimeSpecVersion = "1.2.1";
+
 struct RuntimeOptions {
   std::string root = "/run/berth-runtime";
   bool systemd_cgroup = false;

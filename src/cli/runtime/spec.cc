@@ -19,7 +19,7 @@ void AddSpec(CLI::App& app, Globals&, Action* action) {
       std::string path = *bundle + "/config.json";
       struct stat st;
       if (::lstat(path.c_str(), &st) == 0)
-        return ReportError(Error(EEXIST, "File " + path + " exists. Remove it first"));
+        return ReportError(Error::Classified(EEXIST, "File " + path + " exists. Remove it first"));
       auto json = spec::DefaultConfig(*rootless).dump(1, '\t');
       auto w = WriteFileAtomic(path, json + "\n", 0666 & ~0022);
       return w ? 0 : ReportError(w.error());
