@@ -121,7 +121,7 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
       TRY(cgroup::ApplyPidsLimit(undo.cg, l.resources_other["pids"]["limit"].get<int64_t>()));
     if (!l.device_rules.empty() && !undo.cg.devices_dir.empty()) {
       TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, l.device_rules));
-      TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, cgroup::DefaultDeviceRules(l.devices)));
+      TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, cgroup::DefaultDeviceRules()));
     }
   }
 

@@ -138,7 +138,12 @@ int ResolveExecutable(const InitPlan& p, char* out, size_t out_len, char* err, s
   struct stat st;
   if (std::strchr(name, '/') != nullptr) {
     if (::stat(name, &st) != 0) {
-      std::snprintf(err, n, "exec: \"%s\": stat", name);
+      if (errno != ENOENT) {
+        std::snprintf(err, n, "exec: \"%s\": stat", name);
+        return -1;
+      }
+      errno = 0;  // the text says it all
+      std::snprintf(err, n, "exec: \"%s\": executable file not found", name);
       return -1;
     }
     std::snprintf(out, out_len, "%s", name);
@@ -156,7 +161,7 @@ int ResolveExecutable(const InitPlan& p, char* out, size_t out_len, char* err, s
     if (!end) break;
     path = end + 1;
   }
-  errno = ENOENT;
+  errno = 0;  // the text says it all
   std::snprintf(err, n, "exec: \"%s\": executable file not found in $PATH", name);
   return -1;
 }

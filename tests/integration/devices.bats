@@ -36,8 +36,10 @@ teardown() { teardown_bundle; }
   run_in sh -c 'echo x >/dev/null && head -c 4 /dev/zero | wc -c && head -c 4 /dev/urandom | wc -c && { echo x >/dev/full || echo FULL; }'
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "${lines[0]}" = 4 ] && [ "${lines[1]}" = 4 ]
-  [[ "${lines[2]}" == *"No space left on device"* ]] && [ "${lines[3]}" = FULL ]
+  [ "${lines[0]}" = 4 ]
+  [ "${lines[1]}" = 4 ]
+  [[ "${lines[2]}" == *"No space left on device"* ]]
+  [ "${lines[3]}" = FULL ]
 }
 
 @test "a linux.devices entry is created with its mode, owner and numbers" {
@@ -56,7 +58,8 @@ teardown() { teardown_bundle; }
     "minor": 11, "fileMode": 384, "uid": 0, "gid": 0}]'
   run_in sh -c 'echo berth-it-devices-denied >/dev/kmsg && echo WROTE'
   echo "denied: $output"
-  [[ "$output" == *"Operation not permitted"* ]] && [[ "$output" != *WROTE* ]]
+  [[ "$output" == *"Operation not permitted"* ]]
+  [[ "$output" != *WROTE* ]]
 
   config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1,
     "minor": 11, "access": "w"}]'
@@ -74,8 +77,10 @@ teardown() { teardown_bundle; }
   list=$(cat "/sys/fs/cgroup/devices$cg/devices.list")
   echo "cgroup $cg: $list"
   [[ "$cg" == *"$CID"* ]]
-  ! grep -q '^a ' <<<"$list"
+  run grep -q '^a ' <<<"$list"
+  [ "$status" -ne 0 ]
   grep -qx 'c 1:3 rwm' <<<"$list"
   grep -qx 'c 1:9 rwm' <<<"$list"
-  ! grep -q '^c 1:11 ' <<<"$list"
+  run grep -q '^c 1:11 ' <<<"$list"
+  [ "$status" -ne 0 ]
 }

@@ -148,8 +148,11 @@ teardown() { teardown_bundle; }
   read -r -a head <<<"${lines[0]}"
   [ "${head[*]}" = "ID PID STATUS BUNDLE CREATED OWNER" ]
   read -r -a row <<<"${lines[1]}"
-  [ "${row[0]}" = "$CID" ] && [ "${row[1]}" = "$pid" ] && [ "${row[2]}" = created ]
-  [ "${row[3]}" = "$BUNDLE" ] && [ "${row[5]}" = root ]
+  [ "${row[0]}" = "$CID" ]
+  [ "${row[1]}" = "$pid" ]
+  [ "${row[2]}" = created ]
+  [ "${row[3]}" = "$BUNDLE" ]
+  [ "${row[5]}" = root ]
 
   run rt list -q
   [ "$status" -eq 0 ]

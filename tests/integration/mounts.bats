@@ -31,7 +31,8 @@ mountinfo_of() {
   [ "$status" -eq 0 ]
   [[ "$(mountinfo_of /proc)" == "proc "* ]]
   read -r fstype opts _ <<<"$(mountinfo_of /sys)"
-  [ "$fstype" = sysfs ] && [[ ",$opts," == *,ro,* ]]
+  [ "$fstype" = sysfs ]
+  [[ ",$opts," == *,ro,* ]]
   [[ "$(mountinfo_of /dev)" == "tmpfs "* ]]
   [[ "$(mountinfo_of /dev/pts)" == "devpts "* ]]
   [[ "$(mountinfo_of /dev/shm)" == "tmpfs "* ]]
@@ -56,13 +57,15 @@ mountinfo_of() {
   add_mount "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$BUNDLE/data\", \"options\": [\"rbind\", \"rro\"]}"
   run_in sh -c 'touch /data/sub/x && echo WROTE'
   echo "rro: $output"
-  [[ "$output" == *"Read-only file system"* ]] && [[ "$output" != *WROTE* ]]
+  [[ "$output" == *"Read-only file system"* ]]
+  [[ "$output" != *WROTE* ]]
   [ ! -e "$BUNDLE/data/sub/x" ]
 
   config '.mounts[-1].options = ["rbind", "ro"]'
   run_in sh -c 'touch /data/sub/x && echo WROTE; touch /data/y || echo TOPRO'
   echo "ro: $output"
-  [[ "$output" == *WROTE* ]] && [[ "$output" == *TOPRO* ]]
+  [[ "$output" == *WROTE* ]]
+  [[ "$output" == *TOPRO* ]]
   [ -e "$BUNDLE/data/sub/x" ]
 }
 
@@ -75,14 +78,16 @@ mountinfo_of() {
   read -r fstype opts super _ <<<"$(mountinfo_of /scratch)"
   [ "$fstype" = tmpfs ]
   [[ ",$opts," == *,nodev,* ]]
-  [[ ",$super," == *,size=1024k,* ]] && [[ ",$super," == *,mode=1770,* ]]
+  [[ ",$super," == *,size=1024k,* ]]
+  [[ ",$super," == *,mode=1770,* ]]
 }
 
 @test "root.readonly makes the rootfs read-only; false leaves it writable" {
   config '.root.readonly = true'
   run_in sh -c 'touch /x && echo WROTE'
   echo "$output"
-  [[ "$output" == *"Read-only file system"* ]] && [[ "$output" != *WROTE* ]]
+  [[ "$output" == *"Read-only file system"* ]]
+  [[ "$output" != *WROTE* ]]
   [ ! -e "$BUNDLE/rootfs/x" ]
   config '.root.readonly = false'
   run_in touch /x
@@ -106,7 +111,8 @@ mountinfo_of() {
 @test "readonlyPaths make /proc/sys read-only" {
   run_in sh -c 'echo berth-ro >/proc/sys/kernel/hostname && echo WROTE'
   echo "$output"
-  [[ "$output" == *"Read-only file system"* ]] && [[ "$output" != *WROTE* ]]
+  [[ "$output" == *"Read-only file system"* ]]
+  [[ "$output" != *WROTE* ]]
   # The control: without readonlyPaths the same write works (uts namespace).
   config '.linux.readonlyPaths = []'
   run_in sh -c 'echo berth-ro >/proc/sys/kernel/hostname && hostname'
@@ -157,7 +163,8 @@ root_tags() {
 
 @test "rootfsPropagation rslave: / is a slave and host mounts propagate in" {
   root_tags rslave
-  [[ "$tags" == *master:* ]] && [[ "$tags" != *shared:* ]]
+  [[ "$tags" == *master:* ]]
+  [[ "$tags" != *shared:* ]]
   [ "$propagated" = tmpfs ]
 }
 

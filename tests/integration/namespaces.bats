@@ -107,5 +107,6 @@ userns_config() {
   grep -Eq '^monotonic +86400 +0$' <<<"$output"
   grep -Eq '^boottime +86400 +0$' <<<"$output"
   inside=${lines[-1]}
-  [ $((inside - host_uptime)) -ge 86390 ] && [ $((inside - host_uptime)) -le 86410 ]
+  [ $((inside - host_uptime)) -ge 86390 ]
+  [ $((inside - host_uptime)) -le 86410 ]
 }

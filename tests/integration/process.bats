@@ -33,7 +33,8 @@ teardown() { teardown_bundle; }
   run_in sh -c 'id -u; id -g; grep -E "^(Uid|Gid|Groups):" /proc/self/status'
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "${lines[0]}" = 1000 ] && [ "${lines[1]}" = 1001 ]
+  [ "${lines[0]}" = 1000 ]
+  [ "${lines[1]}" = 1001 ]
   grep -Eq '^Uid:\s+1000\s+1000\s+1000\s+1000$' <<<"$output"
   grep -Eq '^Gid:\s+1001\s+1001\s+1001\s+1001$' <<<"$output"
   [ "$(awk '$1 == "Groups:" {$1 = ""; print}' <<<"$output" | xargs)" = "10 20" ]
@@ -41,7 +42,7 @@ teardown() { teardown_bundle; }
 
 @test "user.umask applies" {
   config '.process.user.umask = 23'  # 027
-  run_in sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f'
+  run_in sh -c 'umask; touch /dev/shm/f; stat -c %a /dev/shm/f'
   echo "$output"
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = 0027 ]
@@ -54,7 +55,8 @@ teardown() { teardown_bundle; }
   run_in sh -c 'ulimit -n; ulimit -Hn; grep "Max processes" /proc/self/limits'
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "${lines[0]}" = 500 ] && [ "${lines[1]}" = 1000 ]
+  [ "${lines[0]}" = 500 ]
+  [ "${lines[1]}" = 1000 ]
   grep -Eq 'Max processes +300 +400 ' <<<"$output"
 }
 
@@ -136,25 +138,31 @@ teardown() { teardown_bundle; }
     echo "$exe: status=$status stderr=$stderr"
     [ "$status" -eq 1 ]
     assert_one_line "$stderr"
-    [[ "$stderr" == *"not found"* ]] && [[ "$stderr" == *"$exe"* ]]
+    [[ "$stderr" == *"not found"* ]]
+    [[ "$stderr" == *"$exe"* ]]
     assert_no_leftovers "$CID"
   done
 }
 
+# The fd tables are read from the host (/proc/PID/fd of the container's
+# process), so no shell or pipe inside the container adds fds of its own.
 @test "--preserve-fds 1 passes fd 3" {
-  set_args sh -c 'ls /proc/$$/fd | xargs; echo via-fd3 >&3'
-  run rt run --preserve-fds 1 --bundle "$BUNDLE" "$CID" 3>"$BUNDLE/fd3"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [ "$output" = "0 1 2 3" ]
+  set_args sh -c 'echo via-fd3 >&3; exec sleep 100'
+  rt run --detach --preserve-fds 1 --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 3>"$BUNDLE/fd3"
+  pid=$(pid_of "$CID")
+  for i in $(seq 50); do [ -s "$BUNDLE/fd3" ] && break; sleep 0.1; done
+  fds=$(ls "/proc/$pid/fd" | sort -n | xargs)
+  echo "fds: $fds"
+  [ "$fds" = "0 1 2 3" ]
   [ "$(cat "$BUNDLE/fd3")" = via-fd3 ]
 }
 
 @test "without --preserve-fds the process has only fds 0, 1 and 2" {
   exec 7>"$BUNDLE/leak"  # an fd without close-on-exec the runtime inherits
-  run_in sh -c 'ls /proc/$$/fd | xargs'
+  run_detached sleep 100
   exec 7>&-
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [ "$output" = "0 1 2" ]
+  pid=$(pid_of "$CID")
+  fds=$(ls "/proc/$pid/fd" | sort -n | xargs)
+  echo "fds: $fds"
+  [ "$fds" = "0 1 2" ]
 }

@@ -73,8 +73,8 @@ TEST(DevicesV1, RuleLines) {
   r.major = 1;
   r.access = "rw";
   EXPECT_EQ(DeviceRuleLine(r), "c 1:* rw");
-  auto d = DefaultDeviceRules({});
-  EXPECT_EQ(DeviceRuleLine(d.front()), "c 1:3 rwm");
+  auto d = DefaultDeviceRules();
+  EXPECT_EQ(DeviceRuleLine(d.front()), "c *:* m");
   EXPECT_EQ(DeviceRuleLine(d.back()), "c 136:* rwm");
 }
 

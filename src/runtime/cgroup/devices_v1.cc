@@ -14,25 +14,34 @@ std::string DeviceRuleLine(const spec::DeviceRule& r) {
          (r.access.empty() ? std::string("rwm") : r.access);
 }
 
-std::vector<spec::DeviceRule> DefaultDeviceRules(const std::vector<spec::Device>& devices) {
-  auto allow = [](const char* type, int64_t major, std::optional<int64_t> minor) {
+std::vector<spec::DeviceRule> DefaultDeviceRules() {
+  auto allow = [](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
+                  const char* access) {
     spec::DeviceRule r;
     r.allow = true;
     r.type = type;
     r.major = major;
     r.minor = minor;
-    r.access = "rwm";
+    r.access = access;
     return r;
   };
-  std::vector<spec::DeviceRule> out = {
-      allow("c", 1, 3),  allow("c", 1, 5), allow("c", 1, 7), allow("c", 1, 8),
-      allow("c", 1, 9),  allow("c", 5, 0), allow("c", 5, 1), allow("c", 5, 2),
-      allow("c", 136, std::nullopt),
+  // runc 1.1's allowlist: mknod of any node (the capability still decides),
+  // and use of the standard devices, /dev/tty, /dev/ptmx, /dev/net/tun and
+  // the pty slaves. linux.devices entries are not allowed implicitly: like
+  // runc, a config must list them in linux.resources.devices too.
+  return {
+      allow("c", std::nullopt, std::nullopt, "m"),
+      allow("b", std::nullopt, std::nullopt, "m"),
+      allow("c", 1, 3, "rwm"),
+      allow("c", 1, 5, "rwm"),
+      allow("c", 1, 7, "rwm"),
+      allow("c", 1, 8, "rwm"),
+      allow("c", 1, 9, "rwm"),
+      allow("c", 5, 0, "rwm"),
+      allow("c", 5, 2, "rwm"),
+      allow("c", 10, 200, "rwm"),
+      allow("c", 136, std::nullopt, "rwm"),
   };
-  for (const auto& d : devices)
-    if (d.type == "c" || d.type == "b" || d.type == "u")
-      out.push_back(allow(d.type == "b" ? "b" : "c", d.major, d.minor));
-  return out;
 }
 
 Status ApplyDeviceRulesV1(const std::string& dir, const std::vector<spec::DeviceRule>& rules) {

@@ -13,10 +13,10 @@ namespace berth::runtime::cgroup {
 // "c 1:3 rwm", "a *:* rwm": the controller's rule syntax for one entry.
 std::string DeviceRuleLine(const spec::DeviceRule& r);
 
-// The allow rules runc adds after the config's own (null, zero, full, tty,
-// random, urandom, console, ptmx, pts), plus one for each linux.devices
-// entry, so the default deny-all config still gives a working /dev.
-std::vector<spec::DeviceRule> DefaultDeviceRules(const std::vector<spec::Device>& devices);
+// The allow rules runc adds after the config's own (mknod of anything; null,
+// zero, full, random, urandom, tty, ptmx, net/tun, pts), so the default
+// deny-all config still gives a working /dev.
+std::vector<spec::DeviceRule> DefaultDeviceRules();
 
 // Writes the rules into `dir`'s devices.allow / devices.deny.
 Status ApplyDeviceRulesV1(const std::string& dir, const std::vector<spec::DeviceRule>& rules);
