@@ -91,19 +91,18 @@ inline Status Ok() { return {}; }
 
 // TRY(expr): evaluates a Result; on error returns it from the enclosing
 // function, otherwise yields the value (or nothing, for Status).
-#define TRY(expr)                                                  \
-  ({                                                               \
-    auto try_result_ = (expr);                                     \
+#define TRY(expr)                                                             \
+  ({                                                                          \
+    auto try_result_ = (expr);                                                \
     if (!try_result_) return std::unexpected(std::move(try_result_).error()); \
-    std::move(try_result_).value();                                \
+    std::move(try_result_).value();                                           \
   })
 
 // TRY_CTX(expr, fmt, args...): as TRY, prefixing the error with a context.
-#define TRY_CTX(expr, ...)                                                \
-  ({                                                                      \
-    auto try_result_ = (expr);                                            \
-    if (!try_result_)                                                     \
-      return std::unexpected(                                             \
-          std::move(try_result_).error().Context(fmt::format(__VA_ARGS__))); \
-    std::move(try_result_).value();                                       \
+#define TRY_CTX(expr, ...)                                                                      \
+  ({                                                                                            \
+    auto try_result_ = (expr);                                                                  \
+    if (!try_result_)                                                                           \
+      return std::unexpected(std::move(try_result_).error().Context(fmt::format(__VA_ARGS__))); \
+    std::move(try_result_).value();                                                             \
   })

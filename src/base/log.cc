@@ -1,10 +1,11 @@
 #include "base/log.h"
 
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+
+#include "base/clock.h"
 
 namespace berth::log {
 namespace {
@@ -15,22 +16,16 @@ bool g_debug = false;
 
 const char* LevelName(Level l) {
   switch (l) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warning";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warning";
+    case Level::kError:
+      return "error";
   }
   return "info";
-}
-
-std::string Now() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm t;
-  gmtime_r(&ts.tv_sec, &t);
-  char buf[64];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
 }
 
 }  // namespace
@@ -51,11 +46,11 @@ void Write(Level level, std::string_view msg) {
   if (level == Level::kDebug && !g_debug) return;
   std::string line;
   if (g_format == Format::kJson) {
-    nlohmann::json j = {{"level", LevelName(level)}, {"msg", msg}, {"time", Now()}};
+    nlohmann::json j = {{"level", LevelName(level)}, {"msg", msg}, {"time", NowRfc3339Nano()}};
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   } else {
     nlohmann::json quoted = msg;
-    line = fmt::format("time=\"{}\" level={} msg={}\n", Now(), LevelName(level),
+    line = fmt::format("time=\"{}\" level={} msg={}\n", NowRfc3339Nano(), LevelName(level),
                        quoted.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   (void)!::write(g_fd, line.data(), line.size());

@@ -162,14 +162,4 @@ Result<UniqueFd> LockContainer(const std::string& dir) {
   return fd;
 }
 
-std::string NowRfc3339() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm t;
-  gmtime_r(&ts.tv_sec, &t);
-  char buf[64];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
-}
-
 }  // namespace berth::runtime

@@ -60,7 +60,5 @@ uint64_t PidStartTime(pid_t pid);
 // (start vs delete, two deletes) never interleave. Released on destruction.
 Result<UniqueFd> LockContainer(const std::string& dir);
 
-// The current time as RFC 3339 with nanoseconds (UTC).
-std::string NowRfc3339();
 
 }  // namespace berth::runtime

@@ -5,7 +5,7 @@
 // and forks the init; answer the init's requests (id maps, hooks); record
 // the state. Any failure undoes every step taken so far.
 #include <fcntl.h>
-#include <pwd.h>
+
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -15,8 +15,10 @@
 
 #include <cerrno>
 
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/passwd.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/devices_v1.h"
 #include "runtime/hooks.h"
@@ -45,11 +47,7 @@ Status WriteIdMaps(pid_t pid, const spec::Linux& l) {
   return Ok();
 }
 
-std::string OwnerName() {
-  uid_t uid = ::geteuid();
-  if (passwd* pw = ::getpwuid(uid)) return pw->pw_name;
-  return std::to_string(uid);
-}
+std::string OwnerName() { return UserNameOrId(::geteuid()); }
 
 // Everything create has made so far, undone in reverse unless committed.
 struct Undo {
@@ -75,7 +73,8 @@ struct Undo {
 
 Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   if (ro.systemd_cgroup)
-    return Fail("--systemd-cgroup: systemd is not running on this host (no PID 1 systemd, no D-Bus)");
+    return Fail(
+        "--systemd-cgroup: systemd is not running on this host (no PID 1 systemd, no D-Bus)");
   auto dir = TRY(ContainerDir(ro.root, o.id));
 
   // 1. The bundle's config, validated, and what of it we cannot do refused.
@@ -108,9 +107,9 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
     std::string path = l.cgroups_path.empty() ? o.id : l.cgroups_path;
     undo.cg = TRY_CTX(cgroup::PlanPlacement(*layout, path, self), "linux.cgroupsPath");
   }
-  auto planned = TRY_CTX(BuildPlan(cfg, o, bundle, use_cgroup ? &*layout : nullptr,
-                                   use_cgroup ? &undo.cg : nullptr),
-                         "config.json");
+  auto planned = TRY_CTX(
+      BuildPlan(cfg, o, bundle, use_cgroup ? &*layout : nullptr, use_cgroup ? &undo.cg : nullptr),
+      "config.json");
   InitPlan& plan = planned->plan;
 
   // 4. The cgroup.
@@ -155,7 +154,7 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   rec.id = o.id;
   rec.bundle = bundle;
   rec.rootfs = plan.rootfs;
-  rec.created = NowRfc3339();
+  rec.created = NowRfc3339Nano();
   rec.owner = OwnerName();
   // The state reports the spec version the runtime implements, as runc's does.
   rec.oci_version = kRuntimeSpecVersion;
@@ -191,7 +190,8 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
       std::string state = spec::StateToJson(st).dump();
       TRY(RunHooks("prestart", PlanHooks(cfg.hooks.prestart), state));
       TRY(RunHooks("createRuntime", PlanHooks(cfg.hooks.create_runtime), state));
-      if (SyncSend(sync, SyncType::kCreateRuntimeDone, 0, static_cast<uint32_t>(state.size())) != 0 ||
+      if (SyncSend(sync, SyncType::kCreateRuntimeDone, 0, static_cast<uint32_t>(state.size())) !=
+              0 ||
           sys::WriteAll(sync, state.data(), state.size()) != 0)
         return FailErrno("sync");
     } else if (m.type == SyncType::kCreated) {

@@ -37,8 +37,7 @@ void BindHookArrays(HookPlan& p) {
   p.envp.push_back(nullptr);
 }
 
-int RunHookRaw(const HookPlan& h, const char* state, size_t state_len, char* err,
-               size_t err_len) {
+int RunHookRaw(const HookPlan& h, const char* state, size_t state_len, char* err, size_t err_len) {
   // A socket rather than a pipe for stdin: send() with MSG_NOSIGNAL cannot
   // raise SIGPIPE when a hook exits without reading its state.
   int sv[2];

@@ -35,8 +35,8 @@ size_t g_state_len = 0;
 char g_err[512];
 char g_exe[PATH_MAX];
 
-#define FAIL_IF(cond, ...)             \
-  do {                                 \
+#define FAIL_IF(cond, ...)                  \
+  do {                                      \
     if (cond) ChildFail(sync, __VA_ARGS__); \
   } while (0)
 
@@ -75,8 +75,8 @@ void PrepareRoot(const InitPlan& p, int sync) {
   // mounts still propagate in (slave), ours never out, and pivot_root
   // refuses shared mounts. rootfsPropagation is applied to the new root
   // after pivot_root.
-  unsigned long prop = p.rootfs_propagation == (MS_PRIVATE | MS_REC) ? (MS_PRIVATE | MS_REC)
-                                                                    : (MS_SLAVE | MS_REC);
+  unsigned long prop =
+      p.rootfs_propagation == (MS_PRIVATE | MS_REC) ? (MS_PRIVATE | MS_REC) : (MS_SLAVE | MS_REC);
   FAIL_IF(::mount(nullptr, "/", nullptr, prop, nullptr) != 0, "set propagation of /");
 }
 
@@ -122,8 +122,8 @@ void CreateDevices(const InitPlan& p, int sync, int rootfd) {
         FAIL_IF(::unlinkat(dfd, name, 0) != 0, "device %s: replace", d.path.c_str());
         FAIL_IF(::mknodat(dfd, name, d.mode, d.rdev) != 0, "device %s: mknod", d.path.c_str());
       }
-      FAIL_IF(::fchownat(dfd, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) != 0,
-              "device %s: chown", d.path.c_str());
+      FAIL_IF(::fchownat(dfd, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) != 0, "device %s: chown",
+              d.path.c_str());
     }
     ::close(dfd);
   }
@@ -194,8 +194,8 @@ void WriteSysctls(const InitPlan& p, int sync, int rootfd) {
     int fd = sys::OpenAt2(proc, file.c_str(), O_WRONLY | O_CLOEXEC,
                           RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
     FAIL_IF(fd < 0, "linux.sysctl: open /proc/%s", file.c_str());
-    FAIL_IF(sys::WriteAll(fd, value.data(), value.size()) != 0, "linux.sysctl: write %s to /proc/%s",
-            value.c_str(), file.c_str());
+    FAIL_IF(sys::WriteAll(fd, value.data(), value.size()) != 0,
+            "linux.sysctl: write %s to /proc/%s", value.c_str(), file.c_str());
     ::close(fd);
   }
   ::close(proc);
@@ -326,8 +326,8 @@ void EnterCwd(const InitPlan& p, int sync) {
   for (const auto& h : p.create_container_hooks)
     FAIL_IF(RunHookRaw(h, g_state, g_state_len, g_err, sizeof g_err) != 0, "createContainer %s",
             g_err);
-  FAIL_IF(::chdir(p.rootfs.c_str()) != 0 || ::chroot(".") != 0 || ::chdir("/") != 0,
-          "chroot %s", p.rootfs.c_str());
+  FAIL_IF(::chdir(p.rootfs.c_str()) != 0 || ::chroot(".") != 0 || ::chdir("/") != 0, "chroot %s",
+          p.rootfs.c_str());
   FinishAndExec(p, sync, -1);
 }
 
@@ -338,7 +338,8 @@ void EnterCwd(const InitPlan& p, int sync) {
   // tickets, fscrypt keys) of the host's session are not reachable from it.
   // Kernels without keyrings, or where they are disallowed, say ENOSYS/EPERM:
   // there is then nothing to isolate from.
-  if (p.new_keyring && ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, p.id.c_str()) < 0 &&
+  if (p.new_keyring &&
+      ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, p.id.c_str()) < 0 &&
       errno != ENOSYS && errno != EPERM && errno != EACCES)
     ChildFail(sync, "join a new session keyring");
   if (p.set_hostname)

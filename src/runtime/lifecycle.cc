@@ -117,8 +117,7 @@ Result<spec::State> State(const RuntimeOptions& ro, const std::string& id) {
 Status Kill(const RuntimeOptions& ro, const std::string& id, int sig, bool all) {
   auto rec = TRY(LoadRecord(ro.root, id));
   auto status = CurrentStatus(rec);
-  if (status == spec::Status::kStopped)
-    return FailAs(ESRCH, "container {} is not running", id);
+  if (status == spec::Status::kStopped) return FailAs(ESRCH, "container {} is not running", id);
   if (all && rec.has_cgroup) {
     for (pid_t pid : TRY(cgroup::Pids(rec.cgroup))) ::kill(pid, sig);
     return Ok();
@@ -223,8 +222,7 @@ Result<int> Run(const RuntimeOptions& ro, const CreateOptions& o, bool detach) {
   bool stdin_open = true;
   int code = -1;
   while (code < 0) {
-    pollfd fds[3] = {{sfd.get(), POLLIN, 0}, {master.get(), POLLIN, 0},
-                     {STDIN_FILENO, POLLIN, 0}};
+    pollfd fds[3] = {{sfd.get(), POLLIN, 0}, {master.get(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
     nfds_t n = master ? (stdin_open ? 3 : 2) : 1;
     if (::poll(fds, n, -1) < 0 && errno != EINTR) return FailErrno("poll");
     if (master && (fds[1].revents || (n == 3 && fds[2].revents)) &&

@@ -61,9 +61,9 @@ const std::map<std::string, AttrOpt, std::less<>>& AttrOptions() {
 // atime modes are one field, not bits: setting one clears the others.
 const std::map<std::string, std::pair<bool, uint64_t>, std::less<>>& AtimeOptions() {
   static const std::map<std::string, std::pair<bool, uint64_t>, std::less<>> m = {
-      {"relatime", {false, MOUNT_ATTR_RELATIME}},   {"noatime", {false, MOUNT_ATTR_NOATIME}},
+      {"relatime", {false, MOUNT_ATTR_RELATIME}},       {"noatime", {false, MOUNT_ATTR_NOATIME}},
       {"strictatime", {false, MOUNT_ATTR_STRICTATIME}}, {"atime", {false, MOUNT_ATTR_RELATIME}},
-      {"rrelatime", {true, MOUNT_ATTR_RELATIME}},   {"rnoatime", {true, MOUNT_ATTR_NOATIME}},
+      {"rrelatime", {true, MOUNT_ATTR_RELATIME}},       {"rnoatime", {true, MOUNT_ATTR_NOATIME}},
       {"rstrictatime", {true, MOUNT_ATTR_STRICTATIME}}, {"ratime", {true, MOUNT_ATTR_RELATIME}},
   };
   return m;
@@ -87,9 +87,9 @@ bool IsSbFlag(std::string_view o) {
 
 // Options with no effect on a fresh mount (runc accepts and ignores them).
 bool IsIgnored(std::string_view o) {
-  return o == "defaults" || o == "silent" || o == "loud" || o == "iversion" ||
-         o == "noiversion" || o == "remount" || o == "norelatime" || o == "nostrictatime" ||
-         o == "nolazytime" || o == "newinstance";
+  return o == "defaults" || o == "silent" || o == "loud" || o == "iversion" || o == "noiversion" ||
+         o == "remount" || o == "norelatime" || o == "nostrictatime" || o == "nolazytime" ||
+         o == "newinstance";
 }
 
 void CopyErr(char* err, size_t n, const char* fmt, const char* a, const char* b = "") {
@@ -272,8 +272,8 @@ int AttachMount(int rootfd, const MountStep& m, char* err, size_t n) {
     if (::fstat(tfd, &st) != 0 || !S_ISDIR(st.st_mode)) {
       ::close(tfd);
       errno = ENOTDIR;
-      CopyErr(err, n, "mount %s: %s target must be a real directory, not a symlink or file",
-              dest, m.fstype.c_str());
+      CopyErr(err, n, "mount %s: %s target must be a real directory, not a symlink or file", dest,
+              m.fstype.c_str());
       return -1;
     }
   }
@@ -299,8 +299,7 @@ int AttachMount(int rootfd, const MountStep& m, char* err, size_t n) {
       return -1;
     }
     int r = 0;
-    if (!m.source.empty())
-      r = ::fsconfig(fsfd, FSCONFIG_SET_STRING, "source", m.source.c_str(), 0);
+    if (!m.source.empty()) r = ::fsconfig(fsfd, FSCONFIG_SET_STRING, "source", m.source.c_str(), 0);
     for (size_t i = 0; r == 0 && i < m.fs_options.size(); ++i) {
       const auto& [k, v] = m.fs_options[i];
       r = v.empty() ? ::fsconfig(fsfd, FSCONFIG_SET_FLAG, k.c_str(), nullptr, 0)
@@ -347,7 +346,8 @@ int AttachMount(int rootfd, const MountStep& m, char* err, size_t n) {
     CopyErr(err, n, "mount %s: set attributes", dest);
     rc = -1;
   }
-  if (rc == 0 && ::move_mount(mfd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
+  if (rc == 0 &&
+      ::move_mount(mfd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
     CopyErr(err, n, "mount %s: attach", dest);
     rc = -1;
   }

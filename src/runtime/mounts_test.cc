@@ -23,8 +23,8 @@ spec::Mount M(std::string dest, std::string type, std::vector<std::string> opts,
 }
 
 TEST(PlanMount, ClassifiesOptions) {
-  auto s = PlanMount(M("/dev", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
-                     "/b");
+  auto s =
+      PlanMount(M("/dev", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}), "/b");
   ASSERT_TRUE(s) << s.error().What();
   EXPECT_FALSE(s->bind);
   EXPECT_EQ(s->attr_set, static_cast<uint64_t>(MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME));

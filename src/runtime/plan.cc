@@ -50,7 +50,7 @@ Result<uint64_t> CapMask(const std::vector<std::string>& names, int last_cap, co
 
 Result<int> SchedPolicy(const std::string& p) {
   static const std::pair<const char*, int> kPolicies[] = {
-      {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},      {"SCHED_BATCH", 3},
+      {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},       {"SCHED_BATCH", 3},
       {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6},
   };
   for (auto [name, v] : kPolicies)
@@ -60,9 +60,9 @@ Result<int> SchedPolicy(const std::string& p) {
 
 Result<uint64_t> SchedFlags(const std::vector<std::string>& flags) {
   static const std::pair<const char*, uint64_t> kFlags[] = {
-      {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
-      {"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
-      {"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+      {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
+      {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
+      {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
       {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
   };
   uint64_t out = 0;
@@ -78,10 +78,10 @@ Result<uint64_t> SchedFlags(const std::vector<std::string>& flags) {
 Result<unsigned long> Propagation(const std::string& p) {
   if (p.empty()) return 0UL;
   static const std::pair<const char*, unsigned long> kProps[] = {
-      {"private", MS_PRIVATE},          {"rprivate", MS_PRIVATE | MS_REC},
-      {"slave", MS_SLAVE},              {"rslave", MS_SLAVE | MS_REC},
-      {"shared", MS_SHARED},            {"rshared", MS_SHARED | MS_REC},
-      {"unbindable", MS_UNBINDABLE},    {"runbindable", MS_UNBINDABLE | MS_REC},
+      {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+      {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+      {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+      {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
   };
   for (auto [name, v] : kProps)
     if (p == name) return v;
@@ -101,8 +101,8 @@ Result<UniqueFd> ConnectConsole(const std::string& path) {
   return fd;
 }
 
-void AddDevice(InitPlan& p, const std::string& path, mode_t type, int major, int minor,
-               mode_t perm, uid_t uid, gid_t gid) {
+void AddDevice(InitPlan& p, const std::string& path, mode_t type, int major, int minor, mode_t perm,
+               uid_t uid, gid_t gid) {
   for (auto& d : p.devices)
     if (d.path == path) return;  // the config's own entry wins
   DeviceStep d;
@@ -119,8 +119,8 @@ void AddDevice(InitPlan& p, const std::string& path, mode_t type, int major, int
 
 Result<int> NamespaceFlag(const std::string& type) {
   static const std::pair<const char*, int> kTypes[] = {
-      {"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
-      {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
+      {"pid", CLONE_NEWPID},       {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
+      {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
       {"cgroup", CLONE_NEWCGROUP}, {"time", kCloneNewTime},
   };
   for (auto [name, flag] : kTypes)
@@ -133,15 +133,15 @@ Result<std::string> SysctlPath(const std::string& key, int ns) {
   // set: anything else would change the host.
   auto in = [&](const char* prefix) { return key.rfind(prefix, 0) == 0; };
   bool ok = false;
-  if (in("net.")) ok = ns & CLONE_NEWNET;
+  if (in("net."))
+    ok = ns & CLONE_NEWNET;
   else if (in("kernel.msg") || in("kernel.sem") || in("kernel.shm") || in("fs.mqueue."))
     ok = ns & CLONE_NEWIPC;
   else if (key == "kernel.hostname" || key == "kernel.domainname")
     ok = ns & CLONE_NEWUTS;
   else
     return Fail("linux.sysctl: {:?} is not namespaced and cannot be set for a container", key);
-  if (!ok)
-    return Fail("linux.sysctl: {:?} needs the container's own namespace for it", key);
+  if (!ok) return Fail("linux.sysctl: {:?} needs the container's own namespace for it", key);
   if (key.find("..") != std::string::npos || key.find('/') != std::string::npos)
     return Fail("linux.sysctl: invalid key {:?}", key);
   std::string path = "sys/" + key;
@@ -161,8 +161,9 @@ Status CheckSupported(const spec::Config& cfg, bool pure_v2) {
     }
   }
   if (!l.device_rules.empty() && pure_v2)
-    return Fail("linux.resources.devices: device rules on cgroup v2 need the eBPF device "
-                "controller, not supported yet");
+    return Fail(
+        "linux.resources.devices: device rules on cgroup v2 need the eBPF device "
+        "controller, not supported yet");
   if (!l.intel_rdt.is_null()) return Fail("linux.intelRdt: not supported");
   if (cfg.process && !cfg.process->apparmor_profile.empty())
     return Fail("process.apparmorProfile: AppArmor is not enabled on this host");
@@ -280,8 +281,7 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
   // Without a mount namespace of its own, the container gets no mounts of
   // its own either: only a chroot into the rootfs (as runc does).
   p.no_mount_ns = !has_mount_ns;
-  if (p.no_mount_ns && cfg.root.readonly)
-    return Fail("root.readonly: needs a mount namespace");
+  if (p.no_mount_ns && cfg.root.readonly) return Fail("root.readonly: needs a mount namespace");
   if (!cfg.hostname.empty()) {
     if (!own_uts) return Fail("hostname: needs a uts namespace of the container's own");
     p.hostname = cfg.hostname;
@@ -333,8 +333,7 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
                     {"pts/ptmx", "/dev/ptmx"}};
   for (const auto& mp : l.masked_paths) p.masked_paths.push_back(mp);
   for (const auto& rp : l.readonly_paths) p.readonly_paths.push_back(rp);
-  for (const auto& [k, v] : l.sysctl)
-    p.sysctls.emplace_back(TRY(SysctlPath(k, p.clone_flags)), v);
+  for (const auto& [k, v] : l.sysctl) p.sysctls.emplace_back(TRY(SysctlPath(k, p.clone_flags)), v);
 
   // The process.
   if (cfg.process) {
@@ -417,7 +416,8 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
   p.preserve_fds = o.preserve_fds;
   p.new_keyring = !o.no_new_keyring;
   p.seccomp = TRY(CompileSeccomp(l.seccomp));
-  if (p.seccomp.notify) return Fail("linux.seccomp.listenerPath: seccomp notify is not supported yet");
+  if (p.seccomp.notify)
+    return Fail("linux.seccomp.listenerPath: seccomp notify is not supported yet");
 
   p.create_container_hooks = PlanHooks(cfg.hooks.create_container);
   p.start_container_hooks = PlanHooks(cfg.hooks.start_container);

@@ -149,8 +149,9 @@ int ResolveExecutable(const InitPlan& p, char* out, size_t out_len, char* err, s
     std::snprintf(out, out_len, "%s", name);
     return 0;
   }
-  const char* path = p.path_env.empty() ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-                                        : p.path_env.c_str();
+  const char* path = p.path_env.empty()
+                         ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+                         : p.path_env.c_str();
   while (*path) {
     const char* end = std::strchr(path, ':');
     size_t len = end ? static_cast<size_t>(end - path) : std::strlen(path);

@@ -1,0 +1,27 @@
+// Wall-clock timestamps in the RFC 3339 form runc and docker write
+// ("2006-01-02T15:04:05.999999999Z"), always UTC, without touching the
+// time zone database (strftime would read /etc/localtime on every call).
+#pragma once
+
+#include <time.h>
+
+#include <cstdint>
+#include <string>
+
+namespace berth {
+
+// `ts` as UTC RFC 3339 with nanoseconds: 1970-01-01T00:00:00.000000000Z.
+std::string Rfc3339Nano(const timespec& ts);
+
+// The current CLOCK_REALTIME time as Rfc3339Nano.
+std::string NowRfc3339Nano();
+
+// Proleptic Gregorian date of a day count since 1970-01-01 (negative before).
+struct CivilDate {
+  int64_t year;
+  unsigned month;  // 1..12
+  unsigned day;    // 1..31
+};
+CivilDate CivilFromDays(int64_t days);
+
+}  // namespace berth
