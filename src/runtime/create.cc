@@ -83,7 +83,7 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   if (::realpath(bundle.c_str(), real) == nullptr) return FailErrno("bundle {}", bundle);
   bundle = real;
   auto text = TRY_CTX(ReadFile(bundle + "/config.json"), "bundle {}", bundle);
-  spec::Config cfg = TRY_CTX(spec::ParseConfig(text), "config.json");
+  spec::Config cfg = TRY(spec::ParseConfig(text));  // its errors name config.json
   auto layout = cgroup::DetectLayout();
   bool pure_v2 = layout && layout->mode == cgroup::Mode::kV2;
   TRY_CTX(CheckSupported(cfg, pure_v2), "config.json");
@@ -130,6 +130,11 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
   if (!fifo_fd) return FailErrno("open {}", fifo);
   plan.fifo_fd = fifo_fd.get();
+  std::string start_error = dir + "/start-error";
+  UniqueFd start_error_fd(
+      ::open(start_error.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0600));
+  if (!start_error_fd) return FailErrno("create {}", start_error);
+  plan.start_error_fd = start_error_fd.get();
 
   // 6. Stage 1.
   int sv[2];
@@ -185,7 +190,7 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
                 "process.oomScoreAdj");
     } else if (m.type == SyncType::kCreateRuntime) {
       spec::State st = ToState(rec);
-      st.status = spec::Status::kCreated;
+      st.status = spec::Status::kCreating;  // as runc reports it to these hooks
       st.pid = rec.pid;
       std::string state = spec::StateToJson(st).dump();
       TRY(RunHooks("prestart", PlanHooks(cfg.hooks.prestart), state));

@@ -1,6 +1,7 @@
 #include "runtime/init.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -13,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -262,14 +264,23 @@ void EnterCwd(const InitPlan& p, int sync) {
 [[noreturn]] void FinishAndExec(const InitPlan& p, int sync, int console);
 [[noreturn]] void NoMountNsMain(const InitPlan& p, int sync);
 
+int g_start_error_fd = -1;
+
 // After start, nobody reads the sync socket: errors go to the container's
-// stderr and the init exits 127, as a shell does when exec fails.
+// stderr and to the start-error file `start` reads, and the init exits 127,
+// as a shell does when exec fails.
 [[noreturn]] void Die(const char* what) {
   char line[700];
   int e = errno;
-  int len =
-      std::snprintf(line, sizeof line, "berth-runtime init: %s: %s\n", what, std::strerror(e));
-  if (len > 0) (void)!::write(STDERR_FILENO, line, static_cast<size_t>(len));
+  int len = e != 0 ? std::snprintf(line, sizeof line, "%s: %s", what, std::strerror(e))
+                   : std::snprintf(line, sizeof line, "%s", what);
+  if (len > 0) {
+    size_t n = std::min(static_cast<size_t>(len), sizeof line - 1);
+    if (g_start_error_fd >= 0) (void)!::write(g_start_error_fd, line, n);
+    line[n] = '\n';
+    (void)!::write(STDERR_FILENO, "berth-runtime init: ", 20);
+    (void)!::write(STDERR_FILENO, line, n + 1);
+  }
   _exit(127);
 }
 
@@ -363,11 +374,18 @@ void EnterCwd(const InitPlan& p, int sync) {
     do {
       r = ::read(p.fifo_fd, &c, 1);
     } while (r < 0 && errno == EINTR);
-    ::close(p.fifo_fd);
+    // The fifo stays open (close-on-exec): `start` waits for it to close,
+    // which happens at exec, or at exit with the reason in the error file.
   }
+  g_start_error_fd = p.start_error_fd;
 
   for (const auto& h : p.start_container_hooks)
-    if (RunHookRaw(h, g_state, g_state_len, g_err, sizeof g_err) != 0) Die(g_err);
+    if (RunHookRaw(h, g_state, g_state_len, g_err, sizeof g_err) != 0) {
+      char what[600];
+      std::snprintf(what, sizeof what, "startContainer %s", g_err);
+      errno = 0;
+      Die(what);
+    }
   if (ApplySchedAndPersonality(p, g_err, sizeof g_err) != 0) Die(g_err);
   if (console >= 0) {
     if (::setsid() < 0) Die("setsid");
@@ -387,8 +405,9 @@ void EnterCwd(const InitPlan& p, int sync) {
   }
   if (!p.has_process) _exit(0);
   // Nothing of the runtime's crosses exec: every fd past the preserved ones
-  // is closed, whatever its CLOEXEC flag (CVE-2024-21626).
-  sys::CloseRange(3 + static_cast<unsigned>(p.preserve_fds), ~0U, 0);
+  // is marked close-on-exec, whatever it was (CVE-2024-21626). Marked, not
+  // closed: the exec fifo and the error file must stay open until exec.
+  sys::CloseRange(3 + static_cast<unsigned>(p.preserve_fds), ~0U, CLOSE_RANGE_CLOEXEC);
   ::execve(g_exe, p.argv.data(), p.envp.data());
   Die(g_exe);
 }

@@ -140,6 +140,10 @@ struct InitPlan {
 
   std::string exec_fifo;  // host path of the fifo create blocks on; empty for none
   int fifo_fd = -1;       // O_PATH fd of the fifo, opened by the parent
+  // A file in the state dir (close-on-exec) where the init writes why it
+  // died between start and exec (a startContainer hook, seccomp, exec
+  // itself): `start` reports it, as nobody reads the sync socket by then.
+  int start_error_fd = -1;
 };
 
 }  // namespace berth::runtime

@@ -103,6 +103,9 @@ Status Start(const RuntimeOptions& ro, const std::string& id) {
   // start: the init exits, and start says so (runtime-spec "start").
   if (!rec.config.contains("process"))
     return Fail("container {} has no process to start (config.json sets none)", id);
+  // The init died instead of exec'ing: it wrote why before it exited.
+  if (auto why = ReadFile(rec.dir + "/start-error"); why && !why->empty())
+    return Fail("container {} did not start: {}", id, *why);
   // poststart hooks: a failure is a warning; the container keeps running.
   RunHooksWarnOnly("poststart", PlanHooks(HooksOf(rec, "poststart")),
                    StateJson(rec, spec::Status::kRunning), id);

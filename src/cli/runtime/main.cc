@@ -44,6 +44,23 @@ int Main(int argc, char** argv, char** envp) {
   AddList(app, g, &action);
   AddFeatures(app, g, &action);
 
+  // CLI11 would only say "a subcommand is required" for a mistyped verb.
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") break;
+    if (a.starts_with("-")) {
+      if (!a.contains('=') && (a == "--root" || a == "--log" || a == "--log-format" || a == "--criu"))
+        ++i;
+      continue;
+    }
+    auto subs = app.get_subcommands([&](CLI::App* c) { return c->check_name(std::string(a)); });
+    if (subs.empty()) {
+      std::fprintf(stderr, "berth-runtime: unknown command \"%s\"\n", argv[i]);
+      return 1;
+    }
+    break;
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
