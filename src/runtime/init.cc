@@ -222,9 +222,16 @@ void PivotRoot(const InitPlan& p, int sync, int rootfd) {
     FAIL_IF(::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0, "move the rootfs to /");
     FAIL_IF(::chroot(".") != 0, "chroot");
   } else {
-    // pivot_root(".", ".") stacks the old root under the new one; detach it
-    // (as a slave first, so the unmount does not propagate to the host).
+    // pivot_root(".", ".") stacks the old root on top of the new one; detach
+    // it (as a slave first, so the unmount does not propagate to the host).
+    // The old root is named by an fd taken before the pivot: "." would be
+    // the new root, and making it a slave would turn the container's own
+    // shared mounts private.
+    int oldroot = ::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    FAIL_IF(oldroot < 0, "open the old root");
     FAIL_IF(sys::PivotRoot(".", ".") != 0, "pivot_root");
+    FAIL_IF(::fchdir(oldroot) != 0, "chdir to the old root");
+    ::close(oldroot);
     FAIL_IF(::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0,
             "make the old root a slave");
     FAIL_IF(::umount2(".", MNT_DETACH) != 0, "detach the old root");

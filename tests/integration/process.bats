@@ -166,3 +166,41 @@ teardown() { teardown_bundle; }
   echo "fds: $fds"
   [ "$fds" = "0 1 2" ]
 }
+
+@test "personality LINUX32 makes uname report i686" {
+  config '.process.args = ["uname", "-m"] | .linux.personality = {"domain": "LINUX32"}'
+  run rt run --bundle "$BUNDLE" "$CID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = i686 ]
+}
+
+@test "ioPriority sets the I/O class and level" {
+  config '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6}'
+  run_detached sleep 100
+  pid=$(pid_of "$CID")
+  run python3 -c "import ctypes,sys; r=ctypes.CDLL(None).syscall(252, 1, $pid); print(r >> 13, r & 0x1fff)"
+  echo "$output"
+  [ "$output" = "2 6" ]  # IOPRIO_CLASS_BE = 2
+}
+
+# SCHED_BATCH, not a real-time policy: a new v1 cpu cgroup has no real-time
+# budget (cpu.rt_runtime_us 0), so SCHED_FIFO there needs linux.resources.cpu.
+@test "scheduler sets the policy and nice value" {
+  config '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}'
+  run_detached sleep 100
+  pid=$(pid_of "$CID")
+  run python3 -c "import os; print(os.sched_getscheduler($pid), os.getpriority(os.PRIO_PROCESS, $pid))"
+  echo "$output"
+  [ "$output" = "3 5" ]  # SCHED_BATCH = 3
+}
+
+@test "an unknown scheduler policy fails create naming it" {
+  config '.process.scheduler = {"policy": "SCHED_BOGUS"}'
+  set_args true
+  run --separate-stderr rt create --bundle "$BUNDLE" "$CID"
+  echo "status=$status stderr=$stderr"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *SCHED_BOGUS* ]]
+  assert_no_leftovers "$CID"
+}
