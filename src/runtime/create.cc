@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "base/passwd.h"
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/cgroup/delegation.h"
 #include "runtime/cgroup/devices_v1.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
@@ -101,11 +102,33 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   // rootless), and the init's plan: every path, flag and string it needs.
   const spec::Linux empty_linux;
   const spec::Linux& l = cfg.linux ? *cfg.linux : empty_linux;
-  bool use_cgroup = layout && ::geteuid() == 0;
+  bool use_cgroup = layout.has_value();
   if (use_cgroup) {
     auto self = TRY(ReadFile("/proc/self/cgroup"));
     std::string path = l.cgroups_path.empty() ? o.id : l.cgroups_path;
     undo.cg = TRY_CTX(cgroup::PlanPlacement(*layout, path, self), "linux.cgroupsPath");
+  }
+  // Rootless: a cgroup only where one is delegated to us. Without one the
+  // container runs in ours, which is fine unless it asks for limits.
+  if (use_cgroup && ::geteuid() != 0) {
+    std::string denied = cgroup::FirstUndelegatedDir(undo.cg);
+    if (!denied.empty()) {
+      bool limits =
+          (l.resources_other.is_object() && !l.resources_other.empty()) || !l.device_rules.empty();
+      if (limits)
+        return FailAs(EPERM,
+                      "linux.resources: rootless (uid {}) and no cgroup is delegated here ({} is "
+                      "not writable), so limits cannot be applied",
+                      ::geteuid(), denied);
+      log::Info(
+          "rootless (uid {}): no cgroup is delegated here ({} is not writable); the "
+          "container shares the caller's cgroup",
+          ::geteuid(), denied);
+      use_cgroup = false;
+    } else {
+      log::Debug("rootless (uid {}): using the delegated cgroup {}", ::geteuid(),
+                 undo.cg.dirs.empty() ? std::string() : undo.cg.dirs.front());
+    }
   }
   auto planned = TRY_CTX(
       BuildPlan(cfg, o, bundle, use_cgroup ? &*layout : nullptr, use_cgroup ? &undo.cg : nullptr),

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "base/log.h"
 #include "cli/runtime/commands.h"
@@ -18,6 +19,9 @@ int Main(int argc, char** argv, char** envp) {
   Globals g;
   g.argv = argv;
   g.envp = envp;
+  // As runc: rootless callers keep their state under $XDG_RUNTIME_DIR.
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); ::geteuid() != 0 && xdg && *xdg)
+    g.root = std::string(xdg) + "/berth-runtime";
   CLI::App app{"berth-runtime: an OCI runtime (a drop-in for runc)", "berth-runtime"};
   app.set_version_flag("-v,--version", "berth-runtime version 0.1.0\nspec: 1.2.1");
   app.require_subcommand(1);
@@ -49,7 +53,8 @@ int Main(int argc, char** argv, char** envp) {
     std::string_view a = argv[i];
     if (a == "--") break;
     if (a.starts_with("-")) {
-      if (!a.contains('=') && (a == "--root" || a == "--log" || a == "--log-format" || a == "--criu"))
+      if (!a.contains('=') &&
+          (a == "--root" || a == "--log" || a == "--log-format" || a == "--criu"))
         ++i;
       continue;
     }
