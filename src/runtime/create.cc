@@ -23,6 +23,7 @@
 #include "runtime/cgroup/delegation.h"
 #include "runtime/cgroup/devices_v1.h"
 #include "runtime/hooks.h"
+#include "runtime/idmap_mount.h"
 #include "runtime/init.h"
 #include "runtime/lifecycle_internal.h"
 #include "runtime/plan.h"
@@ -32,12 +33,6 @@
 
 namespace berth::runtime {
 namespace {
-
-std::string IdMapText(const std::vector<spec::IdMapping>& maps) {
-  std::string s;
-  for (const auto& m : maps) s += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
-  return s;
-}
 
 Status WriteIdMaps(pid_t pid, const spec::Linux& l) {
   std::string base = "/proc/" + std::to_string(pid);
@@ -158,6 +153,20 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
       ::open(start_error.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0600));
   if (!start_error_fd) return FailErrno("create {}", start_error);
   plan.start_error_fd = start_error_fd.get();
+
+  // 5b. Idmapped bind mounts, made here on the host side (only a process
+  // with CAP_SYS_ADMIN over the source filesystem may idmap it); the init
+  // inherits the detached trees and moves them into place.
+  std::vector<UniqueFd> idmapped;
+  for (auto& m : plan.mounts) {
+    if (!m.idmap) continue;
+    auto userns = TRY_CTX(MakeUsernsFd(m.idmap_uids, m.idmap_gids), "mounts[{}]", m.dest);
+    auto tree =
+        TRY_CTX(OpenIdmappedTree(m.source, m.recursive_bind, m.idmap_recursive, userns.get()),
+                "mounts[{}]", m.dest);
+    m.premade_fd = tree.get();
+    idmapped.push_back(std::move(tree));
+  }
 
   // 6. Stage 1.
   int sv[2];

@@ -13,7 +13,7 @@ nlohmann::json Features() {
       {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"});
   std::vector<std::string> mount_options;
   for (const auto& o : spec::KnownMountOptions())
-    if (o != "idmap" && o != "ridmap" && o != "tmpcopyup") mount_options.push_back(o);
+    if (o != "tmpcopyup") mount_options.push_back(o);
   const scmp_version* v = seccomp_version();
   return json{
       {"ociVersionMin", "1.0.0"},
@@ -43,7 +43,7 @@ nlohmann::json Features() {
         {"apparmor", {{"enabled", false}}},
         {"selinux", {{"enabled", false}}},
         {"intelRdt", {{"enabled", false}}},
-        {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
+        {"mountExtensions", {{"idmap", {{"enabled", true}}}}}}},
       {"annotations",
        {{"io.github.berth.runtime.version", "0.1.0"},
         {"io.github.seccomp.libseccomp.version",

@@ -22,8 +22,8 @@ struct MountStep {
   std::string fstype;  // for fsopen(); empty for bind
   bool bind = false;
   bool recursive_bind = false;
-  bool dest_is_file = false;  // bind of a non-directory: target is a file
-  bool must_be_dir = false;   // proc, sysfs: target must be a real directory
+  bool dest_is_file = false;     // bind of a non-directory: target is a file
+  bool must_be_dir = false;      // proc, sysfs: target must be a real directory
   uint32_t expect_fs_magic = 0;  // statfs magic the new mount must have (0: any)
   // Mount attributes (MOUNT_ATTR_*) for the top mount, and for the whole
   // tree (the r* options).
@@ -39,6 +39,13 @@ struct MountStep {
   bool setattr_only = false;
   // Not a mount: a symlink at dest pointing here (co-mounted v1 controllers).
   std::string symlink_target;
+  // Idmapped bind ("idmap"/"ridmap", or mappings on the mount): the
+  // runtime makes the detached tree before the init exists (premade_fd,
+  // inherited), and the init only moves it into place.
+  bool idmap = false;
+  bool idmap_recursive = false;
+  std::vector<spec::IdMapping> idmap_uids, idmap_gids;
+  int premade_fd = -1;
 };
 
 // One device node to create under /dev (or wherever path says).
@@ -80,7 +87,7 @@ struct InitPlan {
   std::string rootfs;  // absolute host path
   bool rootfs_readonly = false;
   bool no_pivot = false;
-  bool no_mount_ns = false;  // share the host's mounts: chroot only
+  bool no_mount_ns = false;              // share the host's mounts: chroot only
   unsigned long rootfs_propagation = 0;  // MS_* | MS_REC, 0: default (rslave)
 
   int clone_flags = 0;  // CLONE_NEW* to create

@@ -146,7 +146,8 @@ Result<MountStep> PlanMount(const spec::Mount& m, const std::string& bundle) {
       s.propagation = p->second.first;
       s.propagation_recursive = p->second.second;
     } else if (o == "idmap" || o == "ridmap") {
-      return Fail("mounts[{}]: option \"{}\" is not supported yet", m.destination, o);
+      s.idmap = true;
+      s.idmap_recursive = s.idmap_recursive || o == "ridmap";
     } else if (o == "tmpcopyup") {
       return Fail("mounts[{}]: option \"tmpcopyup\" is not supported", m.destination);
     } else if (IsIgnored(o)) {
@@ -163,6 +164,16 @@ Result<MountStep> PlanMount(const spec::Mount& m, const std::string& bundle) {
     if (!s.data.empty()) s.data += ',';
     s.data += v.empty() ? k : k + "=" + v;
   }
+  // Mappings on the mount make it idmapped even without the option
+  // (runtime-spec 1.1 had only the mappings).
+  if (!m.uid_mappings.empty() || !m.gid_mappings.empty()) {
+    s.idmap = true;
+    s.idmap_uids = m.uid_mappings;
+    s.idmap_gids = m.gid_mappings;
+  }
+  if (s.idmap && !s.bind)
+    return Fail("mounts[{}]: idmapped mounts must be bind mounts (type {:?})", m.destination,
+                m.type);
   if (s.bind) {
     if (s.source.empty()) return Fail("mounts[{}]: bind mount needs a source", m.destination);
     s.source = JoinPath(bundle, s.source);
@@ -279,7 +290,9 @@ int AttachMount(int rootfd, const MountStep& m, char* err, size_t n) {
   }
 
   int mfd;
-  if (m.bind) {
+  if (m.premade_fd >= 0) {
+    mfd = m.premade_fd;  // made by the runtime (idmapped); ours to close
+  } else if (m.bind) {
     mfd = ::open_tree(AT_FDCWD, m.source.c_str(),
                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.recursive_bind ? AT_RECURSIVE : 0));
     if (mfd < 0) {

@@ -299,6 +299,16 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
   // Mounts, in config order.
   for (const auto& m : cfg.mounts) {
     auto step = TRY(PlanMount(m, bundle));
+    if (step.idmap) {
+      // Without mappings of its own, the mount maps as the container does.
+      if (step.idmap_uids.empty()) step.idmap_uids = l.uid_mappings;
+      if (step.idmap_gids.empty()) step.idmap_gids = l.gid_mappings;
+      if (step.idmap_uids.empty() || step.idmap_gids.empty())
+        return Fail(
+            "mounts[{}]: an idmapped mount needs uidMappings and gidMappings, on the mount or in "
+            "linux",
+            m.destination);
+    }
     if (step.fstype != "cgroup") {
       p.mounts.push_back(std::move(step));
       continue;
