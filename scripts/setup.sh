@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: a busybox rootfs, bats, jq, and the peers we compare against
   busybox-static bats jq util-linux iproute2 python3 runc crun hyperfine time
+  # conformance: the peers' clients driving berth-runtime
+  podman docker.io
 )
 
 missing=()
