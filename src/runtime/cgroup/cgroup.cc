@@ -46,13 +46,33 @@ bool HasController(const Hierarchy& h, const char* name) {
   return false;
 }
 
+// mountinfo writes space, tab, newline and backslash in paths as \ooo.
+std::string UnescapeMountinfo(const std::string& field) {
+  auto octal = [](char c) { return c >= '0' && c <= '7'; };
+  std::string out;
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 4 <= field.size() && octal(field[i + 1]) && octal(field[i + 2]) &&
+        octal(field[i + 3])) {
+      out += static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 +
+                               (field[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* ModeName(Mode m) {
   switch (m) {
-    case Mode::kV1: return "v1";
-    case Mode::kHybrid: return "hybrid";
-    case Mode::kV2: return "v2";
+    case Mode::kV1:
+      return "v1";
+    case Mode::kHybrid:
+      return "hybrid";
+    case Mode::kV2:
+      return "v2";
   }
   return "?";
 }
@@ -70,7 +90,10 @@ Result<Layout> ParseLayout(const std::string& mountinfo) {
     const std::string& fstype = right[0];
     if (fstype != "cgroup" && fstype != "cgroup2") continue;
     Hierarchy h;
-    h.mount_point = left[4];
+    h.mount_point = CleanPath(UnescapeMountinfo(left[4]));
+    // A cgroup fs is never the root fs; anything else is not a mountinfo
+    // line we understand (and would place cgroups at the host's root).
+    if (h.mount_point.size() < 2 || h.mount_point[0] != '/') continue;
     h.v2 = fstype == "cgroup2";
     if (!h.v2) {
       for (const auto& o : Split(right[2], ','))
@@ -101,8 +124,9 @@ Result<Placement> PlanPlacement(const Layout& layout, const std::string& cgroups
   for (const auto& h : layout.hierarchies) {
     std::string rel = cgroups_path.starts_with('/')
                           ? CleanPath(cgroups_path)
-                          : CleanPath(SelfPath(h, self_cgroup) + "/" + cgroups_path);
-    if (rel == "/") return Fail("linux.cgroupsPath {:?}: must not be the root cgroup", cgroups_path);
+                          : CleanPath("/" + SelfPath(h, self_cgroup) + "/" + cgroups_path);
+    if (rel == "/")
+      return Fail("linux.cgroupsPath {:?}: must not be the root cgroup", cgroups_path);
     std::string dir = CleanPath(h.mount_point + rel);
     p.dirs.push_back(dir);
     if (HasController(h, "devices")) p.devices_dir = dir;

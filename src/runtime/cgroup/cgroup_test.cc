@@ -64,6 +64,22 @@ TEST(CgroupPlacement, AbsolutePathsFromRootAndNoEscape) {
   EXPECT_NE(root.error().What().find("root cgroup"), std::string::npos);
 }
 
+// Found by fuzz/mountinfo.cc: odd input must never place a cgroup outside
+// the hierarchy's mount point.
+TEST(CgroupLayout, EscapedAndOddMountPoints) {
+  auto l = ParseLayout(
+      "1 0 0:1 / /sys/fs/cgroup/my\\040cg rw - cgroup2 cgroup2 rw\n"
+      "2 0 0:2 / / rw - cgroup cgroup rw,pids\n"
+      "3 0 0:3 / relative rw - cgroup cgroup rw,cpu\n");
+  ASSERT_TRUE(l) << l.error().What();
+  ASSERT_EQ(l->hierarchies.size(), 1u);
+  EXPECT_EQ(l->hierarchies[0].mount_point, "/sys/fs/cgroup/my cg");
+  // A /proc/self/cgroup path that is not absolute still lands below.
+  auto p = PlanPlacement(*l, "c1", "0::odd/path\n");
+  ASSERT_TRUE(p) << p.error().What();
+  EXPECT_EQ(p->dirs[0], "/sys/fs/cgroup/my cg/odd/path/c1");
+}
+
 TEST(DevicesV1, RuleLines) {
   spec::DeviceRule deny_all;
   deny_all.access = "rwm";
