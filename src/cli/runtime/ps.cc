@@ -61,8 +61,10 @@ void AddPs(CLI::App& app, Globals& g, Action* action) {
   auto format = std::make_shared<std::string>("table");
   cmd->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
   // The id and the ps arguments are taken raw: parsing stops at the id, so
-  // "ps ID -f" passes -f to ps, as runc does.
+  // "ps ID -f" passes -f to ps, as runc does. (Without fallthrough, or
+  // CLI11 hands the leftovers to the parent, which rejects them.)
   cmd->prefix_command();
+  cmd->fallthrough(false);
   cmd->callback([&g, action, format, cmd] {
     auto rest = cmd->remaining();
     *action = [&g, format, rest] {
