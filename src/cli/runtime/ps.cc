@@ -44,9 +44,13 @@ Result<std::string> RunPs(const std::vector<std::string>& args) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string msg = out;
-    for (auto& c : msg)
-      if (c == '\n') c = ' ';
+    // One line: ps's usage text, whitespace runs folded.
+    std::string msg;
+    for (char c : out) {
+      bool space = c == '\n' || c == ' ' || c == '\t';
+      if (space && (msg.empty() || msg.back() == ' ')) continue;
+      msg += space ? ' ' : c;
+    }
     while (!msg.empty() && msg.back() == ' ') msg.pop_back();
     return Fail("ps: exit status {}: {}",
                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), msg);
