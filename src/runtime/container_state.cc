@@ -125,9 +125,7 @@ uint64_t PidStartTime(pid_t pid) {
   return std::strtoull(p, nullptr, 10);
 }
 
-static bool Frozen(const ContainerRecord& r) {
-  return r.has_cgroup && cgroup::IsFrozen(r.cgroup);
-}
+static bool Frozen(const ContainerRecord& r) { return r.has_cgroup && cgroup::IsFrozen(r.cgroup); }
 
 spec::Status CurrentStatus(const ContainerRecord& r) {
   if (r.pid <= 0) return spec::Status::kStopped;
