@@ -178,6 +178,8 @@ mount --make-rprivate /
 umount -l /sys/fs/cgroup
 mount -t cgroup2 none /sys/fs/cgroup
 R="$RUNTIME --root $ROOT"
+# The cgroup lives in this namespace's view: delete here even on failure.
+trap '\$R delete --force $CID >/dev/null 2>&1' EXIT
 \$R run -d --bundle $BUNDLE $CID </dev/null >/dev/null 2>&1
 for i in \$(seq 50); do [ \$(wc -l < /sys/fs/cgroup/$CID/cgroup.procs) -ge 2 ] && break; sleep 0.1; done
 echo "procs=\$(wc -l < /sys/fs/cgroup/$CID/cgroup.procs)"
