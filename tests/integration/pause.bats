@@ -15,8 +15,9 @@ setup() {
 teardown() { teardown_bundle; }
 
 # A process tree that advances /tmp/n (in the rootfs) every 20 ms: the
-# init and a background child both count.
-COUNTER='i=0; (j=0; while :; do j=$((j+1)); echo $j > /tmp/m; usleep 20000; done) & while :; do i=$((i+1)); echo $i > /tmp/n; usleep 20000; done'
+# init and a background child both count. Each value is renamed into
+# place, so a reader (or a freeze) never meets a half-written file.
+COUNTER='i=0; (j=0; while :; do j=$((j+1)); echo $j > /tmp/m.t; mv /tmp/m.t /tmp/m; usleep 20000; done) & while :; do i=$((i+1)); echo $i > /tmp/n.t; mv /tmp/n.t /tmp/n; usleep 20000; done'
 
 counter() { cat "$BUNDLE/rootfs/tmp/$1" 2>/dev/null || echo 0; }
 
