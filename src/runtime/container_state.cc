@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "base/fs.h"
+#include "runtime/cgroup/freezer.h"
 
 namespace berth::runtime {
 
@@ -124,23 +125,16 @@ uint64_t PidStartTime(pid_t pid) {
   return std::strtoull(p, nullptr, 10);
 }
 
-static bool Frozen(const ContainerRecord& r) {
-  if (!r.has_cgroup || r.cgroup.freezer_dir.empty()) return false;
-  if (r.cgroup.mode == cgroup::Mode::kV2) {
-    auto v = ReadFile(r.cgroup.freezer_dir + "/cgroup.freeze");
-    return v && v->starts_with("1");
-  }
-  auto v = ReadFile(r.cgroup.freezer_dir + "/freezer.state");
-  return v && v->starts_with("FROZEN");
-}
+static bool Frozen(const ContainerRecord& r) { return r.has_cgroup && cgroup::IsFrozen(r.cgroup); }
 
 spec::Status CurrentStatus(const ContainerRecord& r) {
   if (r.pid <= 0) return spec::Status::kStopped;
   uint64_t st = PidStartTime(r.pid);
   if (st == 0 || (r.pid_start_time != 0 && st != r.pid_start_time)) return spec::Status::kStopped;
+  // Frozen first: a created container can be paused too (as with runc).
+  if (Frozen(r)) return spec::Status::kPaused;
   struct stat sb;
   if (!r.dir.empty() && ::lstat(FifoPath(r.dir).c_str(), &sb) == 0) return spec::Status::kCreated;
-  if (Frozen(r)) return spec::Status::kPaused;
   return spec::Status::kRunning;
 }
 

@@ -48,7 +48,7 @@ Result<std::vector<ContainerRecord>> LoadAll(const std::string& root);
 
 // The container's status now, from the kernel: stopped if the init is gone
 // (or its pid now belongs to another process); created while the exec fifo
-// exists; paused if its freezer is frozen; running otherwise.
+// exists, unless paused: its freezer is frozen; running otherwise.
 spec::Status CurrentStatus(const ContainerRecord& rec);
 spec::State ToState(const ContainerRecord& rec);
 

@@ -15,6 +15,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "runtime/cgroup/freezer.h"
 #include "runtime/console_proxy.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle_internal.h"
@@ -121,11 +122,17 @@ Status Kill(const RuntimeOptions& ro, const std::string& id, int sig, bool all) 
   auto rec = TRY(LoadRecord(ro.root, id));
   auto status = CurrentStatus(rec);
   if (status == spec::Status::kStopped) return FailAs(ESRCH, "container {} is not running", id);
+  // A frozen process takes SIGKILL only once thawed (cgroup v1): as runc,
+  // thaw a paused container after SIGKILL, and only then.
+  bool thaw = status == spec::Status::kPaused && sig == SIGKILL;
   if (all && rec.has_cgroup) {
     for (pid_t pid : TRY(cgroup::Pids(rec.cgroup))) ::kill(pid, sig);
+    if (thaw) TRY(cgroup::Thaw(rec.cgroup));
     return Ok();
   }
-  return SignalInit(rec, sig);
+  TRY(SignalInit(rec, sig));
+  if (thaw) TRY(cgroup::Thaw(rec.cgroup));
+  return Ok();
 }
 
 Status Delete(const RuntimeOptions& ro, const std::string& id, bool force) {
@@ -142,12 +149,15 @@ Status Delete(const RuntimeOptions& ro, const std::string& id, bool force) {
     // A created container is deleted without --force, as runc does: its
     // init never ran anything of the user's.
     if (rec->has_cgroup) {
-      if (rec->cgroup.mode == cgroup::Mode::kV1 || rec->cgroup.mode == cgroup::Mode::kHybrid)
-        if (!rec->cgroup.freezer_dir.empty())
-          (void)WriteExisting(rec->cgroup.freezer_dir + "/freezer.state", "THAWED");
       if (auto pids = cgroup::Pids(rec->cgroup))
         for (pid_t pid : *pids)
           if (pid != rec->pid) ::kill(pid, SIGKILL);
+      // Paused: the SIGKILLs are pending in frozen tasks; thawing delivers
+      // them (the init's first, so nothing of the container runs on).
+      if (status == spec::Status::kPaused) {
+        (void)SignalInit(*rec, SIGKILL);
+        (void)cgroup::Thaw(rec->cgroup);
+      }
     }
     if (PidStartTime(rec->pid) == rec->pid_start_time) KillAndWait(rec->pid);
   }

@@ -7,6 +7,8 @@
 // process's subreaper flag).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -69,5 +71,32 @@ nlohmann::json Features();
 
 // Parses "KILL", "SIGKILL", "9" into a signal number.
 Result<int> ParseSignal(const std::string& name);
+
+// Freezes every process of a running or created container through its
+// cgroup's freezer and returns once the kernel reports them all stopped;
+// `state` then says "paused". Refused (ESRCH) for a paused or stopped one.
+Status Pause(const RuntimeOptions& ro, const std::string& id);
+// Thaws a paused container. Refused unless it is paused.
+Status Resume(const RuntimeOptions& ro, const std::string& id);
+
+// The pids in the container's cgroup (and its sub-cgroups), ascending.
+Result<std::vector<int>> Processes(const RuntimeOptions& ro, const std::string& id);
+// Of a `ps` output: the header and the lines whose PID column holds one of
+// `pids`. Errors: no PID column; a PID field that is not a number.
+Result<std::string> FilterPsOutput(const std::string& ps_output, std::vector<int> pids);
+
+// One runc "stats" event, {"type":"stats","id":ID,"data":{...}}, read from
+// the cgroup now. Refused for a stopped container.
+Result<nlohmann::ordered_json> StatsEvent(const RuntimeOptions& ro, const std::string& id);
+
+// Streams the container's events to `emit` until it stops: a stats event
+// every `interval`, and {"type":"oom","id":ID} whenever the kernel's OOM
+// killer acts in its cgroup. Refused for a stopped container.
+Status Events(const RuntimeOptions& ro, const std::string& id, std::chrono::nanoseconds interval,
+              const std::function<void(const nlohmann::ordered_json&)>& emit);
+
+// Parses a Go duration ("5s", "100ms", "1m30s", "1.5h"), as runc's
+// --interval takes it.
+Result<std::chrono::nanoseconds> ParseDuration(const std::string& text);
 
 }  // namespace berth::runtime

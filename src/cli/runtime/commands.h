@@ -35,6 +35,10 @@ void AddKill(CLI::App& app, Globals& g, Action* action);
 void AddDelete(CLI::App& app, Globals& g, Action* action);
 void AddList(CLI::App& app, Globals& g, Action* action);
 void AddFeatures(CLI::App& app, Globals& g, Action* action);
+void AddPause(CLI::App& app, Globals& g, Action* action);
+void AddResume(CLI::App& app, Globals& g, Action* action);
+void AddPs(CLI::App& app, Globals& g, Action* action);
+void AddEvents(CLI::App& app, Globals& g, Action* action);
 
 // The flags create and run share.
 void AddCreateFlags(CLI::App& cmd, runtime::CreateOptions& o);

@@ -47,6 +47,10 @@ int Main(int argc, char** argv, char** envp) {
   AddDelete(app, g, &action);
   AddList(app, g, &action);
   AddFeatures(app, g, &action);
+  AddPause(app, g, &action);
+  AddResume(app, g, &action);
+  AddPs(app, g, &action);
+  AddEvents(app, g, &action);
 
   // CLI11 would only say "a subcommand is required" for a mistyped verb.
   for (int i = 1; i < argc; ++i) {
