@@ -222,7 +222,7 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
                 "process.oomScoreAdj");
     } else if (m.type == SyncType::kCreateRuntime) {
       spec::State st = ToState(rec);
-      st.status = spec::Status::kCreating;  // as runc reports it to these hooks
+      st.status = spec::Status::kCreated;  // as crun and the runtime-tools suite expect
       st.pid = rec.pid;
       std::string state = spec::StateToJson(st).dump();
       TRY(RunHooks("prestart", PlanHooks(cfg.hooks.prestart), state));

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -372,6 +373,30 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
       p.caps.permitted = TRY(CapMask(c.permitted, p.last_cap, "permitted"));
       p.caps.inheritable = TRY(CapMask(c.inheritable, p.last_cap, "inheritable"));
       p.caps.ambient = TRY(CapMask(c.ambient, p.last_cap, "ambient"));
+      // A capability outside the runtime's own bounding set can be granted
+      // to no process it starts (capset fails with EPERM); say which.
+      uint64_t wanted = p.caps.effective | p.caps.permitted | p.caps.inheritable | p.caps.ambient;
+      std::string missing;
+      const auto& known = spec::KnownCapabilities();
+      for (int bit = 0; bit <= p.last_cap && bit < static_cast<int>(known.size()); ++bit)
+        if ((wanted >> bit & 1) && ::prctl(PR_CAPBSET_READ, bit, 0, 0, 0) == 0)
+          missing += (missing.empty() ? "" : ", ") + known[static_cast<size_t>(bit)];
+      if (!missing.empty())
+        return Fail(
+            "process.capabilities: {} not in this host's bounding set, so berth-runtime cannot "
+            "grant it",
+            missing);
+      // The kernel's rule (capset(2)): effective within permitted. (Ambient
+      // caps outside permitted and inheritable are not raised, as in runc,
+      // whose default spec lists ambient caps without inheritable ones.)
+      auto names = [&](uint64_t mask) {
+        std::string out;
+        for (int bit = 0; bit < 64 && bit < static_cast<int>(known.size()); ++bit)
+          if (mask >> bit & 1) out += (out.empty() ? "" : ", ") + known[static_cast<size_t>(bit)];
+        return out;
+      };
+      if (uint64_t extra = p.caps.effective & ~p.caps.permitted)
+        return Fail("process.capabilities.effective: {} must also be in permitted", names(extra));
     }
     p.no_new_privileges = pr.no_new_privileges;
     const auto& known = spec::KnownRlimits();

@@ -38,7 +38,7 @@ host_hook() {
   pid=$(pid_of "$CID")
   [ "$(cat "$LOGD/order" | xargs)" = "prestart createRuntime createContainer" ]
   for h in prestart createRuntime createContainer; do
-    [ "$(jq -r .status "$LOGD/$h.json")" = creating ]
+    [ "$(jq -r .status "$LOGD/$h.json")" = created ]
     [ "$(jq -r .id "$LOGD/$h.json")" = "$CID" ]
     [ "$(jq -r .pid "$LOGD/$h.json")" = "$pid" ]
     [ "$(jq -r .bundle "$LOGD/$h.json")" = "$BUNDLE" ]

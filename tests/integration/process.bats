@@ -204,3 +204,30 @@ teardown() { teardown_bundle; }
   [[ "$stderr" == *SCHED_BOGUS* ]]
   assert_no_leftovers "$CID"
 }
+
+@test "a capability outside the host's bounding set is refused at create, named" {
+  missing=""
+  for c in CAP_SYS_RESOURCE CAP_MAC_OVERRIDE CAP_SYS_MODULE CAP_BPF; do
+    bit=$(cap_mask "$c")
+    [ $((0x$(awk '$1 == "CapBnd:" {print $2}' /proc/self/status) & 0x$bit)) -eq 0 ] && { missing=$c; break; }
+  done
+  [ -n "$missing" ] || skip "this host's bounding set has every capability tried"
+  config ".process.capabilities.permitted += [\"$missing\"] | .process.capabilities.effective += [\"$missing\"]"
+  set_args true
+  run --separate-stderr rt create --bundle "$BUNDLE" "$CID"
+  echo "status=$status stderr=$stderr"
+  [ "$status" -eq 1 ]
+  assert_one_line "$stderr"
+  [[ "$stderr" == *"$missing"*"bounding set"* ]]
+  assert_no_leftovers "$CID"
+}
+
+@test "an effective capability that is not permitted is refused at create" {
+  config '.process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted -= ["CAP_SYS_ADMIN"]'
+  set_args true
+  run --separate-stderr rt create --bundle "$BUNDLE" "$CID"
+  echo "status=$status stderr=$stderr"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"CAP_SYS_ADMIN must also be in permitted"* ]]
+  assert_no_leftovers "$CID"
+}
