@@ -42,7 +42,8 @@ Status SaveRecord(const std::string& dir, const ContainerRecord& r) {
               {"dirs", r.cgroup.dirs},
               {"devices_dir", r.cgroup.devices_dir},
               {"freezer_dir", r.cgroup.freezer_dir},
-              {"procs_dir", r.cgroup.procs_dir}}},
+              {"procs_dir", r.cgroup.procs_dir},
+              {"created", r.cgroup.created}}},
             {"config", r.config}};
   return WriteFileAtomic(dir + "/state.json", j.dump(), 0600);
 }
@@ -68,6 +69,7 @@ static Result<ContainerRecord> ParseRecord(const std::string& text) {
       r.cgroup.devices_dir = c.value("devices_dir", "");
       r.cgroup.freezer_dir = c.value("freezer_dir", "");
       r.cgroup.procs_dir = c.value("procs_dir", "");
+      r.cgroup.created = c.value("created", std::vector<std::string>{});
     }
     r.config = j.value("config", json());
     return r;

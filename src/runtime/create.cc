@@ -22,6 +22,7 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/delegation.h"
 #include "runtime/cgroup/devices_v1.h"
+#include "runtime/cgroup/resources.h"
 #include "runtime/hooks.h"
 #include "runtime/idmap_mount.h"
 #include "runtime/init.h"
@@ -134,8 +135,7 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   if (use_cgroup) {
     TRY(cgroup::Create(undo.cg));
     undo.has_cg = true;
-    if (l.resources_other.contains("pids"))
-      TRY(cgroup::ApplyPidsLimit(undo.cg, l.resources_other["pids"]["limit"].get<int64_t>()));
+    TRY(cgroup::ApplyResources(cgroup::ResourceDirsOf(undo.cg, *layout), l.resources_other));
     if (!l.device_rules.empty() && !undo.cg.devices_dir.empty()) {
       TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, l.device_rules));
       TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, cgroup::DefaultDeviceRules()));
@@ -202,7 +202,14 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   rec.dir = dir;
   for (;;) {
     SyncMsg m;
-    if (!SyncRecv(sync, &m)) return Fail("container {}: init exited during setup", o.id);
+    if (!SyncRecv(sync, &m)) {
+      if (undo.has_cg && cgroup::OomKilled(cgroup::ResourceDirsOf(undo.cg, *layout)))
+        return Fail(
+            "container {}: the init was killed by the OOM killer during setup "
+            "(linux.resources.memory.limit is too low to start it)",
+            o.id);
+      return Fail("container {}: init exited during setup", o.id);
+    }
     if (m.type == SyncType::kError) {
       m.text[sizeof m.text - 1] = 0;
       return FailCode(m.err, "{}", m.text);

@@ -18,6 +18,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "runtime/cgroup/resources.h"
 #include "runtime/hooks.h"
 #include "runtime/mounts.h"
 
@@ -153,14 +154,7 @@ Result<std::string> SysctlPath(const std::string& key, int ns) {
 Status CheckSupported(const spec::Config& cfg, bool pure_v2) {
   if (!cfg.linux) return Ok();
   const auto& l = *cfg.linux;
-  if (l.resources_other.is_object()) {
-    for (const auto& [key, value] : l.resources_other.items()) {
-      if (key == "pids" && value.is_object() && value.size() == 1 && value.contains("limit") &&
-          value["limit"].is_number_integer())
-        continue;
-      return Fail("linux.resources.{}: applying resource limits is not supported yet", key);
-    }
-  }
+  TRY(cgroup::ValidateResources(l.resources_other));
   if (!l.device_rules.empty() && pure_v2)
     return Fail(
         "linux.resources.devices: device rules on cgroup v2 need the eBPF device "

@@ -31,14 +31,16 @@ TEST(Namespaces, Flags) {
   EXPECT_NE(bad.error().What().find("\"foo\""), std::string::npos);
 }
 
-TEST(CheckSupported, RefusesResourcesItCannotApply) {
+TEST(CheckSupported, ValidatesResourcesAndRefusesV2DeviceRules) {
   spec::Config c;
   c.linux.emplace();
   EXPECT_TRUE(CheckSupported(c, false));
   c.linux->resources_other = {{"memory", {{"limit", 1000000}}}};
+  EXPECT_TRUE(CheckSupported(c, false));
+  c.linux->resources_other = {{"memory", {{"limit", -7}}}};
   auto r = CheckSupported(c, false);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().What().find("linux.resources.memory"), std::string::npos);
+  EXPECT_NE(r.error().What().find("linux.resources.memory.limit"), std::string::npos);
   c.linux->resources_other = nullptr;
   c.linux->device_rules.push_back({});
   EXPECT_TRUE(CheckSupported(c, false));

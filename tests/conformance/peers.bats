@@ -89,3 +89,25 @@ UL=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
   run pm ps -aq
   [ -z "$output" ]
 }
+
+@test "dockerd (containerd + runc v2 shim) runs a container with berth-runtime" {
+  need dockerd
+  [ -S "$PEERS/docker.sock" ] || { cat "$PEERS/dockerd.log"; false; }
+  run dk run --rm --runtime berth --network none --hostname berth-dk berth-bb sh -c 'hostname; echo pid=$$; grep -c . /proc/self/mountinfo; exit 3'
+  echo "$output"
+  [ "$status" -eq 3 ]
+  [ "${lines[0]}" = berth-dk ]
+  [ "${lines[1]}" = pid=1 ]
+}
+
+@test "dockerd: a detached berth container can be inspected, stopped and removed" {
+  need dockerd
+  id=$(dk run -d --runtime berth --network none berth-bb sleep 1000)
+  [ "$(dk inspect -f '{{.State.Running}}' "$id")" = true ]
+  [ "$(dk inspect -f '{{.HostConfig.Runtime}}' "$id")" = berth ]
+  dk stop -t 1 "$id" >/dev/null
+  [ "$(dk inspect -f '{{.State.Running}}' "$id")" = false ]
+  dk rm "$id" >/dev/null
+  run dk ps -aq
+  [ -z "$output" ]
+}

@@ -45,12 +45,14 @@ teardown() { teardown_bundle; }
   [[ "$output" == *"null-ok"* ]]
 }
 
-@test "a resource the runtime cannot apply yet is refused, not ignored" {
-  config '.linux.resources.memory = {"limit": 100000000}'
+@test "a resource this host has no controller for is refused, not ignored" {
+  # This host mounts no net_cls hierarchy.
+  [ ! -d /sys/fs/cgroup/net_cls ] || skip "this host has net_cls"
+  config '.linux.resources.network = {"classID": 1048577}'
   run rt create --bundle "$BUNDLE" "$CID"
   echo "$output"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"linux.resources.memory"* ]]
+  [[ "$output" == *"linux.resources.network.classID"* ]]
   assert_no_leftovers "$CID"
 }
 

@@ -139,8 +139,10 @@ Result<Placement> PlanPlacement(const Layout& layout, const std::string& cgroups
   return p;
 }
 
-Status Create(const Placement& p) {
-  for (const auto& dir : p.dirs) {
+Status Create(Placement& p) {
+  p.created.assign(p.dirs.size(), std::string());
+  for (size_t i = 0; i < p.dirs.size(); ++i) {
+    const std::string& dir = p.dirs[i];
     // Make each missing level; v1 cpuset levels start with empty cpus and
     // mems and must inherit them before any task may join.
     std::string cur;
@@ -153,6 +155,7 @@ Status Create(const Placement& p) {
         if (errno == EEXIST) continue;
         return FailErrno("cgroup: mkdir {}", cur);
       }
+      if (p.created[i].empty()) p.created[i] = cur;
       if (cpuset) {
         for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
           auto v = ReadFile(parent + "/" + f);
@@ -184,11 +187,20 @@ Result<std::vector<pid_t>> Pids(const Placement& p) {
 }
 
 Status Remove(const Placement& p) {
-  for (const auto& dir : p.dirs) {
+  for (size_t i = 0; i < p.dirs.size(); ++i) {
+    const std::string& dir = p.dirs[i];
     for (int attempt = 0;; ++attempt) {
       if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) break;
       if (errno != EBUSY || attempt >= 50) return FailErrno("cgroup: remove {}", dir);
       ::usleep(10000);  // tasks that were just killed leave asynchronously
+    }
+    // Then the levels Create made above the leaf, while they are empty.
+    const std::string top = i < p.created.size() ? p.created[i] : std::string();
+    if (top.empty() || top == dir || !dir.starts_with(top + "/")) continue;
+    for (std::string cur = dir.substr(0, dir.rfind('/')); cur.size() >= top.size();
+         cur = cur.substr(0, cur.rfind('/'))) {
+      if (::rmdir(cur.c_str()) != 0) break;  // not empty: another container's
+      if (cur == top) break;
     }
   }
   return Ok();

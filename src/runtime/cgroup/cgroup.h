@@ -47,6 +47,10 @@ struct Placement {
   std::string freezer_dir;        // the v1 freezer dir, or the v2 dir
   std::string pids_dir;           // the v1 pids dir, or the v2 dir
   std::string procs_dir;          // where to read the member pids from
+  // Per entry of dirs: the topmost directory Create made for it (the leaf,
+  // or an ancestor when intermediate levels were missing), so Remove takes
+  // away exactly what was made and never a parent someone else owns.
+  std::vector<std::string> created;
 };
 
 // `self_cgroup` is /proc/self/cgroup's text.
@@ -56,7 +60,8 @@ Result<Placement> PlanPlacement(const Layout& layout, const std::string& cgroups
 // Creates the directories (v1 cpuset levels get their parent's cpus and
 // mems, or no task could join them). Fails if the leaf already exists and
 // has processes, so two containers never share a cgroup by accident.
-Status Create(const Placement& p);
+// Records what it made in p.created.
+Status Create(Placement& p);
 // Moves `pid` into every hierarchy's directory.
 Status AddProcess(const Placement& p, pid_t pid);
 // The pids in the container's cgroup.
