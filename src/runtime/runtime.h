@@ -99,4 +99,15 @@ Status Events(const RuntimeOptions& ro, const std::string& id, std::chrono::nano
 // --interval takes it.
 Result<std::chrono::nanoseconds> ParseDuration(const std::string& text);
 
+// Changes a container's linux.resources to `resources` overlaid on what it
+// has (one level deep: {"memory": {"limit": N}} keeps the reservation).
+// All or nothing: validated first; if the kernel refuses a value, the old
+// values are written back and the error names the field. Saved in the
+// container's record for later updates.
+Status Update(const RuntimeOptions& ro, const std::string& id, const nlohmann::json& resources);
+
+// runc's memory sizes: bytes, or with a unit (k, m, g, t, p; "kb", "MiB"
+// too), binary multiples; "-1" for unlimited.
+Result<int64_t> ParseMemoryValue(const std::string& text);
+
 }  // namespace berth::runtime

@@ -51,6 +51,7 @@ int Main(int argc, char** argv, char** envp) {
   AddResume(app, g, &action);
   AddPs(app, g, &action);
   AddEvents(app, g, &action);
+  AddUpdate(app, g, &action);
 
   // CLI11 would only say "a subcommand is required" for a mistyped verb.
   for (int i = 1; i < argc; ++i) {

@@ -38,10 +38,18 @@ Status ApplyV1Limits(const std::string& dir, std::optional<int64_t> limit,
     return Ok();
   }
   if (limit && *limit != 0) {
-    TRY(WriteResource(dir, "memory.limit_in_bytes", BytesV1(*limit), "memory.limit"));
     // As runc: without a swap setting, memory+swap follows the limit, so
-    // the container cannot swap past it.
-    if (::access((dir + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0)
+    // the container cannot swap past it. Raising both means memsw first.
+    bool has_memsw = ::access((dir + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0;
+    int64_t cur = -1;
+    if (has_memsw)
+      if (auto text = ReadFile(dir + "/memory.memsw.limit_in_bytes"))
+        cur = std::strtoll(text->c_str(), nullptr, 10);
+    bool memsw_first = has_memsw && (*limit == -1 || *limit > cur);
+    if (memsw_first)
+      TRY(WriteResource(dir, "memory.memsw.limit_in_bytes", BytesV1(*limit), "memory.swap"));
+    TRY(WriteResource(dir, "memory.limit_in_bytes", BytesV1(*limit), "memory.limit"));
+    if (has_memsw && !memsw_first)
       TRY(WriteResource(dir, "memory.memsw.limit_in_bytes", BytesV1(*limit), "memory.swap"));
   }
   return Ok();
