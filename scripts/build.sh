@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
+# ccache hits across checkouts at other paths (CI clones anew each time).
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} \
   -DBERTH_SANITIZE=${BERTH_SANITIZE:-OFF} >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
