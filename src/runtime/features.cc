@@ -24,7 +24,7 @@ nlohmann::json Features() {
        {{"namespaces", spec::KnownNamespaceTypes()},
         {"capabilities", spec::KnownCapabilities()},
         {"cgroup",
-         {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}}},
+         {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", true}}},
         {"seccomp",
          {{"enabled", true},
           {"actions",

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/fs.h"
+#include "base/log.h"
 #include "runtime/cgroup/resources.h"
 
 namespace berth::runtime::cgroup {
@@ -72,10 +73,11 @@ Status ApplyMemory(const ResourceDirs& d, const nlohmann::json& m) {
   if (!any) return Ok();
   if (d.memory.empty())
     return Fail("linux.resources.memory: this host has no memory cgroup controller");
+  // Deprecated by the runtime-spec and gone from Linux 6.1: ignored with a
+  // warning, as runc 1.1 ignores it.
   if (kernel && *kernel != 0)
-    return Fail(
-        "linux.resources.memory.kernel: kernel memory limits are not supported by this "
-        "kernel (removed in Linux 6.1)");
+    log::Warn("linux.resources.memory.kernel: kernel memory limits are not supported by this "
+              "kernel; ignored");
 
   if (d.v2) {
     if (limit && *limit != 0)
