@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,5 +110,32 @@ Status Update(const RuntimeOptions& ro, const std::string& id, const nlohmann::j
 // runc's memory sizes: bytes, or with a unit (k, m, g, t, p; "kb", "MiB"
 // too), binary multiples; "-1" for unlimited.
 Result<int64_t> ParseMemoryValue(const std::string& text);
+
+struct ExecOptions {
+  std::string id;
+  std::optional<nlohmann::json> process;  // --process: a whole process JSON
+  // Otherwise the container's own process, with these laid over it:
+  std::vector<std::string> args;
+  bool tty = false;
+  std::string cwd;
+  std::vector<std::string> env;     // KEY=VALUE, replacing the same KEY
+  std::optional<std::string> user;  // "uid[:gid]"
+  std::vector<uint32_t> additional_gids;
+  std::vector<std::string> caps;  // added to bounding, effective, permitted
+  bool no_new_privs = false;
+  std::string console_socket;
+  std::string pid_file;
+  bool detach = false;
+  bool ignore_paused = false;
+  int preserve_fds = 0;
+};
+
+// Runs a process in a running (or created, or with ignore_paused, paused)
+// container: every namespace of its init, its cgroups, and the process
+// spec's user, capabilities, rlimits, no_new_privs and seccomp. Detached:
+// returns 0 once the process has exec'd. In the foreground: waits and
+// returns its exit status (128+N for signal N), passing signals on and
+// proxying the pty when it holds one. Nothing is left behind on failure.
+Result<int> Exec(const RuntimeOptions& ro, const ExecOptions& o);
 
 }  // namespace berth::runtime

@@ -40,6 +40,7 @@ void AddResume(CLI::App& app, Globals& g, Action* action);
 void AddPs(CLI::App& app, Globals& g, Action* action);
 void AddEvents(CLI::App& app, Globals& g, Action* action);
 void AddUpdate(CLI::App& app, Globals& g, Action* action);
+void AddExec(CLI::App& app, Globals& g, Action* action);
 
 // The flags create and run share.
 void AddCreateFlags(CLI::App& cmd, runtime::CreateOptions& o);

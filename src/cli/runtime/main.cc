@@ -52,6 +52,7 @@ int Main(int argc, char** argv, char** envp) {
   AddPs(app, g, &action);
   AddEvents(app, g, &action);
   AddUpdate(app, g, &action);
+  AddExec(app, g, &action);
 
   // CLI11 would only say "a subcommand is required" for a mistyped verb.
   for (int i = 1; i < argc; ++i) {
