@@ -149,7 +149,11 @@ Status Delete(const RuntimeOptions& ro, const std::string& id, bool force) {
     // A created container is deleted without --force, as runc does: its
     // init never ran anything of the user's.
     if (rec->has_cgroup) {
-      if (auto pids = cgroup::Pids(rec->cgroup))
+      // cgroup v2 (5.14+) kills the whole cgroup at once, frozen or not,
+      // with no race against forks; elsewhere each process in turn.
+      bool all_killed = rec->cgroup.mode == cgroup::Mode::kV2 && !rec->cgroup.procs_dir.empty() &&
+                        WriteExisting(rec->cgroup.procs_dir + "/cgroup.kill", "1").has_value();
+      if (auto pids = cgroup::Pids(rec->cgroup); pids && !all_killed)
         for (pid_t pid : *pids)
           if (pid != rec->pid) ::kill(pid, SIGKILL);
       // Paused: the SIGKILLs are pending in frozen tasks; thawing delivers
