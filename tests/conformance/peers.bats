@@ -13,6 +13,11 @@ SRC=${BERTH_SOURCE:-$(cd "$(dirname "$BATS_TEST_FILENAME")/../.." && pwd)}
 setup_file() {
   [ "$(id -u)" -eq 0 ] || return 0
   export PEERS=$(mktemp -d /tmp/berth-peers-XXXXXX)
+  # dockerd and podman (cgroupfs) make parent cgroups of their own; note
+  # which exist already, so teardown removes only those this run made.
+  for d in /sys/fs/cgroup/*/docker /sys/fs/cgroup/*/libpod_parent; do
+    [ -d "$d" ] && echo "$d"
+  done >"$PEERS/cgroups-before"
   # A copy: the build may be replaced while dockerd holds the path.
   cp "$RUNTIME" "$PEERS/berth-runtime"
   "$SRC/tests/lib/make_bundle.sh" "$PEERS/bundle" >/dev/null
@@ -46,6 +51,13 @@ teardown_file() {
   # Whatever the peers left mounted under our directory, deepest first.
   awk -v d="$PEERS" '$5 ~ "^"d {print $5}' /proc/self/mountinfo | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  for h in /sys/fs/cgroup/*; do
+    for d in libpod_parent/conmon libpod_parent docker; do
+      [ -d "$h/$d" ] || continue
+      grep -qx "$h/${d%%/*}" "$PEERS/cgroups-before" && continue
+      rmdir "$h/$d" 2>/dev/null || true
+    done
+  done
   rm -rf "$PEERS"
 }
 
