@@ -172,7 +172,23 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return FailErrno("socketpair");
   UniqueFd parent_sock(sv[0]), child_sock(sv[1]);
-  pid_t stage1 = ::fork();
+  // On pure v2, stage 1 is born in the container's cgroup (clone3 with
+  // CLONE_INTO_CGROUP): no migration afterwards. Elsewhere, or if the
+  // kernel refuses, a plain fork and a write to cgroup.procs (step 7).
+  bool born_in_cgroup = false;
+  pid_t stage1 = -1;
+  if (undo.has_cg && undo.cg.mode == cgroup::Mode::kV2 && undo.cg.dirs.size() == 1) {
+    UniqueFd cgfd(::open(undo.cg.dirs.front().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (cgfd) {
+      clone_args args{};
+      args.flags = CLONE_INTO_CGROUP;
+      args.exit_signal = SIGCHLD;
+      args.cgroup = static_cast<uint64_t>(cgfd.get());
+      stage1 = static_cast<pid_t>(sys::Clone3(&args));
+      born_in_cgroup = stage1 >= 0;
+    }
+  }
+  if (!born_in_cgroup) stage1 = ::fork();
   if (stage1 < 0) return FailErrno("fork");
   if (stage1 == 0) {
     parent_sock.Reset();
@@ -183,7 +199,7 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   int sync = parent_sock.get();
 
   // 7. Into the cgroup before any namespace exists, so the init is born there.
-  if (undo.has_cg) TRY(cgroup::AddProcess(undo.cg, stage1));
+  if (undo.has_cg && !born_in_cgroup) TRY(cgroup::AddProcess(undo.cg, stage1));
   if (SyncSend(sync, SyncType::kGo) != 0) return FailErrno("sync with the init");
 
   // 8. Serve the init until it reports created.
