@@ -29,6 +29,7 @@
 #include "runtime/lifecycle_internal.h"
 #include "runtime/plan.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp_notify.h"
 #include "runtime/sync.h"
 #include "sys/syscalls.h"
 
@@ -153,6 +154,11 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
       ::open(start_error.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0600));
   if (!start_error_fd) return FailErrno("create {}", start_error);
   plan.start_error_fd = start_error_fd.get();
+  UniqueFd seccomp_socket;
+  if (plan.seccomp.notify) {
+    seccomp_socket = TRY(ListenUnix(dir + "/seccomp.sock"));
+    plan.seccomp_socket_fd = seccomp_socket.get();
+  }
 
   // 5b. Idmapped bind mounts, made here on the host side (only a process
   // with CAP_SYS_ADMIN over the source filesystem may idmap it); the init

@@ -273,6 +273,35 @@ void EnterCwd(const InitPlan& p, int sync) {
 
 int g_start_error_fd = -1;
 
+[[noreturn]] void Die(const char* what);
+
+// Loads the filter; with a notify filter, hands the listener fd to `start`
+// over the seccomp socket (one connection, SCM_RIGHTS) and closes both.
+void LoadSeccompAndHandOver(const InitPlan& p) {
+  int fd = LoadSeccomp(p.seccomp);
+  if (fd < 0) Die("load the seccomp filter");
+  if (!p.seccomp.notify) return;
+  int conn = ::accept4(p.seccomp_socket_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (conn < 0) Die("seccomp: accept the runtime's connection");
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = cbuf;
+  msg.msg_controllen = sizeof cbuf;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  if (::sendmsg(conn, &msg, MSG_NOSIGNAL) < 0) Die("seccomp: send the listener fd");
+  ::close(conn);
+  ::close(fd);
+  ::close(p.seccomp_socket_fd);
+}
+
 // After start, nobody reads the sync socket: errors go to the container's
 // stderr and to the start-error file `start` reads, and the init exits 127,
 // as a shell does when exec fails.
@@ -403,12 +432,12 @@ int g_start_error_fd = -1;
   }
   // Without no_new_privs the filter must go in while we still hold
   // CAP_SYS_ADMIN, before the capabilities drop; with it, last of all.
-  if (!p.no_new_privileges && LoadSeccomp(p.seccomp) < 0) Die("load the seccomp filter");
+  if (!p.no_new_privileges) LoadSeccompAndHandOver(p);
   if (ApplyUserAndCaps(p, g_err, sizeof g_err) != 0) Die(g_err);
   ::umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
   if (p.no_new_privileges) {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Die("no_new_privs");
-    if (LoadSeccomp(p.seccomp) < 0) Die("load the seccomp filter");
+    LoadSeccompAndHandOver(p);
   }
   if (!p.has_process) _exit(0);
   // Nothing of the runtime's crosses exec: every fd past the preserved ones

@@ -151,6 +151,10 @@ struct InitPlan {
   // died between start and exec (a startContainer hook, seccomp, exec
   // itself): `start` reports it, as nobody reads the sync socket by then.
   int start_error_fd = -1;
+  // With a seccomp notify filter: a listening unix socket (made by create
+  // at <state dir>/seccomp.sock) on which the init hands the listener fd to
+  // `start`, which passes it on to linux.seccomp.listenerPath.
+  int seccomp_socket_fd = -1;
 };
 
 }  // namespace berth::runtime

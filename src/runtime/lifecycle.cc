@@ -20,6 +20,7 @@
 #include "runtime/hooks.h"
 #include "runtime/lifecycle_internal.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp_notify.h"
 #include "spec/runtime_spec.h"
 #include "sys/syscalls.h"
 
@@ -94,6 +95,18 @@ Status Start(const RuntimeOptions& ro, const std::string& id) {
   if (!fd) return FailErrno("container {}: open exec fifo", id);
   if (::unlink(fifo.c_str()) != 0) return FailErrno("container {}: remove exec fifo", id);
   if (::write(fd.get(), "0", 1) != 1) return FailErrno("container {}: start the init", id);
+  // A seccomp notify filter: its listener goes to the agent now, before
+  // the process runs (it blocks on its first notified call until then).
+  if (::access((rec.dir + "/seccomp.sock").c_str(), F_OK) == 0) {
+    const auto& sc = rec.config["linux"]["seccomp"];
+    auto st =
+        ForwardSeccompListener(rec, sc.value("listenerPath", ""), sc.value("listenerMetadata", ""),
+                               nlohmann::json::parse(StateJson(rec, spec::Status::kRunning)));
+    if (!st) {
+      (void)SignalInit(rec, SIGKILL);
+      return std::unexpected(std::move(st).error().Context(fmt::format("container {}", id)));
+    }
+  }
   // The init keeps the fifo open (close-on-exec) until it execs the user's
   // process: the reader going away shows as POLLERR on our end. Waiting for
   // it means poststart hooks really run after the process started.

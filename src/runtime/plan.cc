@@ -445,8 +445,6 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
   p.preserve_fds = o.preserve_fds;
   p.new_keyring = !o.no_new_keyring;
   p.seccomp = TRY(CompileSeccomp(l.seccomp));
-  if (p.seccomp.notify)
-    return Fail("linux.seccomp.listenerPath: seccomp notify is not supported yet");
 
   p.create_container_hooks = PlanHooks(cfg.hooks.create_container);
   p.start_container_hooks = PlanHooks(cfg.hooks.start_container);

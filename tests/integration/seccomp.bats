@@ -105,3 +105,39 @@ seccomp() {
     assert_no_leftovers "$CID"
   done
 }
+
+@test "NOTIFY: the agent at listenerPath gets the listener and answers the calls" {
+  sock=$BUNDLE/agent.sock
+  python3 "$SRC/tests/lib/seccomp_agent.py" "$sock" "$BUNDLE/agent.json" 30 >"$BUNDLE/agent.log" 2>&1 &
+  AGENT=$!
+  for _ in $(seq 50); do grep -q ready "$BUNDLE/agent.log" 2>/dev/null && break; sleep 0.1; done
+  seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$sock\",
+    \"listenerMetadata\": \"berth-test-meta\",
+    \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+  run_in sh -c 'mkdir /dev/shm/x 2>&1; [ -d /dev/shm/x ] || echo not-made'
+  echo "$output"
+  wait "$AGENT" || true
+  cat "$BUNDLE/agent.json"
+  [ "$status" -eq 0 ]
+  # The agent's answer (errno 30, EROFS) is what the process saw.
+  [[ "${lines[0]}" == *"Read-only file system"* ]]
+  [ "${lines[1]}" = not-made ]
+  [ "$(cat "$BUNDLE/agent.json.count")" -ge 1 ]
+  [ "$(jq -r '.fds[0]' "$BUNDLE/agent.json")" = seccompFd ]
+  [ "$(jq -r .metadata "$BUNDLE/agent.json")" = berth-test-meta ]
+  [ "$(jq -r .state.id "$BUNDLE/agent.json")" = "$CID" ]
+  [ "$(jq -r .pid "$BUNDLE/agent.json")" -gt 0 ]
+}
+
+@test "NOTIFY without a reachable agent fails start clearly and stops the container" {
+  seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$BUNDLE/nobody.sock\",
+    \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+  create_ctr sleep 100
+  pid=$(pid_of "$CID")
+  run --separate-stderr rt start "$CID"
+  echo "status=$status stderr=$stderr"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *listenerPath* ]]
+  wait_status "$CID" stopped
+  pid_gone "$pid"
+}
