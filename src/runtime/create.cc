@@ -22,6 +22,7 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/delegation.h"
 #include "runtime/cgroup/devices_v1.h"
+#include "runtime/cgroup/devices_v2.h"
 #include "runtime/cgroup/resources.h"
 #include "runtime/hooks.h"
 #include "runtime/idmap_mount.h"
@@ -83,8 +84,7 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
   auto text = TRY_CTX(ReadFile(bundle + "/config.json"), "bundle {}", bundle);
   spec::Config cfg = TRY(spec::ParseConfig(text));  // its errors name config.json
   auto layout = cgroup::DetectLayout();
-  bool pure_v2 = layout && layout->mode == cgroup::Mode::kV2;
-  TRY_CTX(CheckSupported(cfg, pure_v2), "config.json");
+  TRY_CTX(CheckSupported(cfg), "config.json");
 
   // 2. The record dir: its creation is what makes the id ours.
   TRY(MkdirAll(ro.root, 0700));
@@ -140,6 +140,11 @@ Result<int> Create(const RuntimeOptions& ro, const CreateOptions& o) {
     if (!l.device_rules.empty() && !undo.cg.devices_dir.empty()) {
       TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, l.device_rules));
       TRY(cgroup::ApplyDeviceRulesV1(undo.cg.devices_dir, cgroup::DefaultDeviceRules()));
+    } else if (!l.device_rules.empty() && undo.cg.mode == cgroup::Mode::kV2 && ::geteuid() == 0) {
+      // Rootless callers cannot load BPF programs; like runc they go without.
+      auto rules = l.device_rules;
+      for (auto& r : cgroup::DefaultDeviceRules()) rules.push_back(std::move(r));
+      TRY(cgroup::ApplyDeviceRulesV2(undo.cg.dirs.front(), rules));
     }
   }
 

@@ -1,5 +1,7 @@
 #include "runtime/plan.h"
 
+#include "runtime/cgroup/devices_v2.h"
+
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
@@ -151,14 +153,13 @@ Result<std::string> SysctlPath(const std::string& key, int ns) {
   return path;
 }
 
-Status CheckSupported(const spec::Config& cfg, bool pure_v2) {
+Status CheckSupported(const spec::Config& cfg) {
   if (!cfg.linux) return Ok();
   const auto& l = *cfg.linux;
   TRY(cgroup::ValidateResources(l.resources_other));
-  if (!l.device_rules.empty() && pure_v2)
-    return Fail(
-        "linux.resources.devices: device rules on cgroup v2 need the eBPF device "
-        "controller, not supported yet");
+  // The same rules become devices.allow lines (v1) or an eBPF program (v2);
+  // compiling the program checks types and access letters for both.
+  TRY(cgroup::CompileDeviceProgram(l.device_rules));
   if (!l.intel_rdt.is_null()) return Fail("linux.intelRdt: not supported");
   if (cfg.process && !cfg.process->apparmor_profile.empty())
     return Fail("process.apparmorProfile: AppArmor is not enabled on this host");

@@ -28,7 +28,7 @@ struct PlannedInit {
 // Refuses what the config asks for that this runtime does not do yet,
 // rather than silently ignoring it. `host_v2` tells whether device rules
 // would need the (not yet implemented) eBPF device controller.
-Status CheckSupported(const spec::Config& cfg, bool pure_v2);
+Status CheckSupported(const spec::Config& cfg);
 
 // `layout` and `cg` (both may be null: no cgroup) say where the container's
 // cgroup lives, for mounts of type "cgroup".

@@ -31,20 +31,23 @@ TEST(Namespaces, Flags) {
   EXPECT_NE(bad.error().What().find("\"foo\""), std::string::npos);
 }
 
-TEST(CheckSupported, ValidatesResourcesAndRefusesV2DeviceRules) {
+TEST(CheckSupported, ValidatesResourcesAndDeviceRules) {
   spec::Config c;
   c.linux.emplace();
-  EXPECT_TRUE(CheckSupported(c, false));
+  EXPECT_TRUE(CheckSupported(c));
   c.linux->resources_other = {{"memory", {{"limit", 1000000}}}};
-  EXPECT_TRUE(CheckSupported(c, false));
+  EXPECT_TRUE(CheckSupported(c));
   c.linux->resources_other = {{"memory", {{"limit", -7}}}};
-  auto r = CheckSupported(c, false);
+  auto r = CheckSupported(c);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().What().find("linux.resources.memory.limit"), std::string::npos);
   c.linux->resources_other = nullptr;
   c.linux->device_rules.push_back({});
-  EXPECT_TRUE(CheckSupported(c, false));
-  EXPECT_FALSE(CheckSupported(c, true));
+  EXPECT_TRUE(CheckSupported(c));
+  c.linux->device_rules.back().access = "rwx";
+  auto bad = CheckSupported(c);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().What().find("\"rwx\""), std::string::npos);
 }
 
 }  // namespace

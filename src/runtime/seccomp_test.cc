@@ -317,5 +317,62 @@ TEST(LoadSeccomp, NotifyListener) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+// SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: once the agent has received a
+// notification, a non-fatal signal no longer interrupts the waiting syscall
+// (Go programs, signalled constantly by their runtime, would otherwise
+// never finish one). The agent receives the notification, the caller gets
+// SIGUSR1, and the notification is then still valid (and answered) with
+// the flag, withdrawn without it.
+int NotifyThenSignal(bool killable) {
+  std::string flags = killable ? R"(["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])" : "[]";
+  auto p = CompileSeccomp(json::parse(R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "listenerPath": "/run/agent.sock",
+    "flags": )" + flags + R"(,
+    "syscalls": [{"names": ["mkdirat"], "action": "SCMP_ACT_NOTIFY"}]
+  })"));
+  if (!p) return -1;
+  return RunInChild([&] {
+    int listener = LoadInChild(*p);
+    if (listener <= 0) return 100;
+    pid_t grandchild = ::fork();
+    if (grandchild == 0) {
+      ::close(listener);
+      struct sigaction sa {};
+      sa.sa_handler = [](int) {};
+      ::sigaction(SIGUSR1, &sa, nullptr);  // no SA_RESTART
+      long rc = ::syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent/berth-seccomp", 0700);
+      ::_exit(rc < 0 && errno == 99 ? 0 : rc < 0 && errno == EINTR ? 1 : 2);
+    }
+    seccomp_notif req;
+    std::memset(&req, 0, sizeof req);
+    if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return 10;
+    ::kill(grandchild, SIGUSR1);
+    ::usleep(200 * 1000);
+    bool still_valid = ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0;
+    seccomp_notif_resp resp;
+    std::memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    resp.error = -99;
+    ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    int gs = 0;
+    ::waitpid(grandchild, &gs, 0);
+    int answered = WIFEXITED(gs) && WEXITSTATUS(gs) == 0;
+    // 20: valid and answered; 21: withdrawn, the caller saw EINTR.
+    if (still_valid && answered) return 20;
+    if (!still_valid && WIFEXITED(gs) && WEXITSTATUS(gs) == 1) return 21;
+    return 30 + WEXITSTATUS(gs);
+  });
+}
+
+TEST(LoadSeccomp, WaitKillableRecvKeepsAReceivedNotificationAcrossSignals) {
+  int with_flag = NotifyThenSignal(true);
+  ASSERT_TRUE(WIFEXITED(with_flag)) << with_flag;
+  EXPECT_EQ(WEXITSTATUS(with_flag), 20);
+  int without = NotifyThenSignal(false);
+  ASSERT_TRUE(WIFEXITED(without)) << without;
+  EXPECT_EQ(WEXITSTATUS(without), 21);
+}
+
 }  // namespace
 }  // namespace berth::runtime

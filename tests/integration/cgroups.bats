@@ -34,17 +34,6 @@ teardown() { teardown_bundle; }
   [[ "$output" == *"fork"* || "$output" == *"Resource temporarily unavailable"* ]]
 }
 
-@test "the v1 device allowlist denies what the config does not allow" {
-  config '.linux.devices = [{"path": "/dev/berthmem", "type": "c", "major": 1, "minor": 1, "fileMode": 384}]
-          | .process.args = ["sh", "-c", "echo x > /dev/null && echo null-ok; head -c1 /dev/berthmem && echo mem-readable || echo mem-denied"]'
-  # /dev/mem (1:1) is in linux.devices, so it is created and allowed; deny it
-  # explicitly after the defaults to see the controller at work.
-  config '.linux.resources.devices += [{"allow": false, "type": "c", "major": 1, "minor": 1, "access": "rwm"}]'
-  run rt run --bundle "$BUNDLE" "$CID"
-  echo "$output"
-  [[ "$output" == *"null-ok"* ]]
-}
-
 @test "a resource this host has no controller for is refused, not ignored" {
   # This host mounts no net_cls hierarchy.
   [ ! -d /sys/fs/cgroup/net_cls ] || skip "this host has net_cls"
@@ -65,8 +54,7 @@ teardown() { teardown_bundle; }
 }
 
 @test "pure cgroup v2: placement in a cgroup2 hierarchy (private mount namespace)" {
-  # Device rules on v2 need the eBPF controller (next issue): drop them here.
-  config 'del(.linux.resources) | .process.args = ["sleep", "100"]'
+  config '.process.args = ["sleep", "100"]'
   cat >"$BUNDLE/v2.sh" <<SH
 set -e
 mount --make-rprivate /
@@ -87,7 +75,48 @@ SH
   mountpoint -q /sys/fs/cgroup/unified
 }
 
-@test "pure cgroup v2: device rules are refused clearly" {
+# The same device rules on v1 (devices.allow/deny) and on pure v2 (an eBPF
+# program): /dev/null allowed by the defaults, fuse (10:229) allowed for read
+# only, mem (1:1) created from linux.devices but allowed by no rule. Opening
+# is what the controller decides, so opening is what the container tries.
+device_rules_config() {
+  config '.linux.devices = [{"path": "/dev/berthfuse", "type": "c", "major": 10, "minor": 229, "fileMode": 384},
+                            {"path": "/dev/berthmem", "type": "c", "major": 1, "minor": 1, "fileMode": 384}]
+          | .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "r"}]
+          | .process.args = ["sh", "-c", "echo x > /dev/null && echo null-ok; (: < /dev/berthfuse) && echo fuse-read-ok; (: > /dev/berthfuse) 2>&1; head -c1 /dev/berthmem 2>&1; echo done"]'
+}
+
+assert_device_rules_output() {
+  [[ "$output" == *null-ok* ]]
+  [[ "$output" == *fuse-read-ok* ]]
+  [[ "$output" == *"/dev/berthfuse: Operation not permitted"* ]]
+  [[ "$output" == *"/dev/berthmem: Operation not permitted"* ]]
+}
+
+@test "hybrid (v1 devices controller): read-only and unlisted devices are denied" {
+  device_rules_config
+  run rt run --bundle "$BUNDLE" "$CID"
+  echo "$output"
+  assert_device_rules_output
+}
+
+@test "pure cgroup v2: device rules become an eBPF program that decides each access" {
+  device_rules_config
+  cat >"$BUNDLE/v2.sh" <<SH
+mount --make-rprivate /
+umount -l /sys/fs/cgroup
+mount -t cgroup2 none /sys/fs/cgroup
+$RUNTIME --root $ROOT run --bundle $BUNDLE $CID
+SH
+  run unshare -m sh "$BUNDLE/v2.sh"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  assert_device_rules_output
+  assert_no_leftovers "$CID"
+}
+
+@test "pure cgroup v2: a bad device rule is refused clearly" {
+  config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "rx"}]'
   cat >"$BUNDLE/v2.sh" <<SH
 mount --make-rprivate /
 umount -l /sys/fs/cgroup
@@ -97,7 +126,8 @@ SH
   run unshare -m sh "$BUNDLE/v2.sh"
   echo "$output"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"linux.resources.devices"* ]]
+  assert_one_line "$output"
+  [[ "$output" == *'linux.resources.devices[1].access: '*rx*'is not a combination of r, w and m'* ]]
   assert_no_leftovers "$CID"
 }
 
