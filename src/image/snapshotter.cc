@@ -141,18 +141,24 @@ void Snapshotter::AbortLayer(LayerStaging staging) {
   (void)RemoveAll(staging.path);
 }
 
-Result<std::vector<std::string>> Snapshotter::LowerDirs(const Digest& chain_id) const {
-  std::vector<std::string> dirs;
+Result<std::vector<Digest>> Snapshotter::Ancestry(const Digest& chain_id) const {
+  std::vector<Digest> chain;
   Digest cur = chain_id;
   // A chain deeper than this is a loop in corrupt parent files.
   for (int depth = 0; depth < 4096; depth++) {
     if (!HasLayer(cur)) return FailAs(ENOENT, "snapshots: layer {} does not exist", cur.String());
-    dirs.push_back(LayerPath(cur) + "/fs");
+    chain.push_back(cur);
     auto parent = TRY(ReadFile(LayerPath(cur) + "/parent"));
-    if (parent.empty()) return dirs;
+    if (parent.empty()) return chain;
     cur = TRY_CTX(ParseDigest(parent), "snapshots: layer {} parent", cur.String());
   }
   return Fail("snapshots: layer {}: parent chain too deep", chain_id.String());
+}
+
+Result<std::vector<std::string>> Snapshotter::LowerDirs(const Digest& chain_id) const {
+  std::vector<std::string> dirs;
+  for (const Digest& d : TRY(Ancestry(chain_id))) dirs.push_back(LayerPath(d) + "/fs");
+  return dirs;
 }
 
 Status Snapshotter::RemoveLayer(const Digest& chain_id) {

@@ -59,6 +59,8 @@ class Snapshotter {
   // The fs/ directories of `chain_id` and its ancestors, topmost first: the
   // order overlayfs wants lower directories in.
   Result<std::vector<std::string>> LowerDirs(const Digest& chain_id) const;
+  // The chain IDs of `chain_id` and its ancestors, topmost first.
+  Result<std::vector<Digest>> Ancestry(const Digest& chain_id) const;
   // Removes a committed layer. The caller guarantees nothing uses it.
   Status RemoveLayer(const Digest& chain_id);
   // Every committed layer's chain ID.
