@@ -116,9 +116,10 @@ Result<LayerStaging> Snapshotter::PrepareLayer() {
 }
 
 Status Snapshotter::CommitLayer(LayerStaging staging, const Digest& chain_id,
-                                const Digest* parent) {
+                                const Digest* parent, int64_t size) {
   staging.dirfd.Reset();
   TRY(WriteFileAtomic(staging.path + "/parent", parent ? parent->String() : "", 0600));
+  TRY(WriteFileAtomic(staging.path + "/size", std::to_string(size), 0600));
   // The unpacked files must be on disk before the rename makes the layer
   // visible: syncfs covers the whole tree at once.
   if (UniqueFd fd(::open(staging.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); fd)
@@ -139,6 +140,11 @@ Status Snapshotter::CommitLayer(LayerStaging staging, const Digest& chain_id,
 void Snapshotter::AbortLayer(LayerStaging staging) {
   staging.dirfd.Reset();
   (void)RemoveAll(staging.path);
+}
+
+int64_t Snapshotter::LayerSize(const Digest& chain_id) const {
+  auto s = ReadFile(LayerPath(chain_id) + "/size");
+  return s ? std::strtoll(s->c_str(), nullptr, 10) : 0;
 }
 
 Result<std::vector<Digest>> Snapshotter::Ancestry(const Digest& chain_id) const {

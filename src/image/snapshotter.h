@@ -52,8 +52,12 @@ class Snapshotter {
   Result<LayerStaging> PrepareLayer();
   // Moves a filled staging dir into place as `chain_id` over `parent` (empty
   // algorithm for a base layer). If another pull committed the same layer
-  // meanwhile, the staging dir is dropped and that one kept.
-  Status CommitLayer(LayerStaging staging, const Digest& chain_id, const Digest* parent);
+  // meanwhile, the staging dir is dropped and that one kept. `size` is the
+  // layer's unpacked size in bytes, kept for LayerSize.
+  Status CommitLayer(LayerStaging staging, const Digest& chain_id, const Digest* parent,
+                     int64_t size = 0);
+  // The size given to CommitLayer (0 when unknown).
+  int64_t LayerSize(const Digest& chain_id) const;
   // Removes a staging dir (after a failed unpack).
   void AbortLayer(LayerStaging staging);
   // The fs/ directories of `chain_id` and its ancestors, topmost first: the

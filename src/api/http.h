@@ -1,0 +1,61 @@
+// HTTP as the API routes see it: a parsed request and a responder that can
+// answer at once or stream (docker's JSON progress of a pull, events).
+//
+// The responder hides the transport (Boost.Beast over a unix socket); the
+// routes only build bodies. Every response carries docker's headers
+// (Api-Version, Ostype, Docker-Experimental, Server), which the docker CLI
+// and docker-py read.
+// Thread safety: one request and its responder belong to one connection
+// thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace berth::api {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // decoded, without the /v1.xx prefix and the query
+  std::multimap<std::string, std::string> query;  // decoded
+  std::map<std::string, std::string> headers;     // names lowercased
+  std::string body;
+  std::string api_version;  // negotiated, "1.47"
+  std::map<std::string, std::string> params;  // path parameters ({name})
+
+  // The first value of a query parameter, or `def`.
+  std::string Query(const std::string& key, const std::string& def = "") const;
+  // Docker's boolean query values: "1", "true", "True" are true.
+  bool QueryBool(const std::string& key) const;
+  std::string Header(const std::string& lower_name) const;
+};
+
+class HttpResponder {
+ public:
+  virtual ~HttpResponder() = default;
+  // A whole response.
+  virtual void Send(int status, std::string_view content_type, std::string body) = 0;
+  void SendJson(int status, const nlohmann::json& j);
+  // docker's error body: {"message": "..."}.
+  void SendError(int status, std::string_view message);
+  void SendNoContent(int status = 204) { Send(status, "", ""); }
+
+  // A streamed response (chunked). Write returns false once the client has
+  // gone; the route should stop its work then.
+  virtual void StartStream(int status, std::string_view content_type) = 0;
+  virtual bool Write(std::string_view data) = 0;
+  virtual void EndStream() = 0;
+  virtual bool started() const = 0;
+};
+
+using Handler = std::function<void(const HttpRequest&, HttpResponder&)>;
+
+// The %-decoding of a URL component ('+' stays '+': docker clients encode
+// spaces as %20).
+std::string UrlDecode(std::string_view s);
+
+}  // namespace berth::api

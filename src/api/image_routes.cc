@@ -1,0 +1,288 @@
+// /images/...: docker's image endpoints over the engine's ImageService.
+#include <fnmatch.h>
+
+#include <fmt/core.h>
+
+#include "api/routes.h"
+#include "image/reference.h"
+#include "image/registry_auth.h"
+
+namespace berth::api {
+
+using nlohmann::json;
+
+namespace {
+
+std::string FamiliarName(const std::string& familiar_ref) {
+  size_t at = familiar_ref.find('@');
+  if (at != std::string::npos) return familiar_ref.substr(0, at);
+  size_t slash = familiar_ref.rfind('/'), colon = familiar_ref.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash))
+    return familiar_ref.substr(0, colon);
+  return familiar_ref;
+}
+
+// X-Registry-Auth: base64url(JSON {"username","password","serveraddress",
+// "identitytoken"}), as the docker CLI sends credentials for one request.
+std::optional<image::Credentials> RegistryAuth(const HttpRequest& req) {
+  std::string h = req.Header("x-registry-auth");
+  if (h.empty()) return std::nullopt;
+  for (char& c : h) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (h.size() % 4) h += '=';
+  auto raw = image::Base64Decode(h);
+  if (!raw) return std::nullopt;
+  json j = json::parse(*raw, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  image::Credentials c;
+  if (j.contains("username") && j["username"].is_string()) c.username = j["username"];
+  if (j.contains("password") && j["password"].is_string()) c.password = j["password"];
+  if (j.contains("identitytoken") && j["identitytoken"].is_string())
+    c.identity_token = j["identitytoken"];
+  if (c.username.empty() && c.identity_token.empty()) return std::nullopt;
+  return c;
+}
+
+json StringsOrEmpty(const std::vector<std::string>& v) { return v; }
+
+json Summary(const engine::ImageDetails& d, const std::string& api_version) {
+  json labels = d.config.config.contains("Labels") && d.config.config["Labels"].is_object()
+                    ? d.config.config["Labels"]
+                    : json::object();
+  json j = {{"Id", d.record.id.String()},
+            {"ParentId", ""},
+            {"RepoTags", StringsOrEmpty(d.repo_tags)},
+            {"RepoDigests", StringsOrEmpty(d.repo_digests)},
+            {"Created", d.record.created},
+            {"Size", d.record.size},
+            {"SharedSize", -1},
+            {"Labels", labels},
+            {"Containers", -1}};
+  if (CompareApiVersions(api_version, "1.44") < 0) j["VirtualSize"] = d.record.size;
+  return j;
+}
+
+json Inspect(const engine::ImageDetails& d, const std::string& api_version) {
+  const spec::ImageConfig& c = d.config;
+  json graph_data = json::object();
+  if (!d.layer_dirs.empty()) {
+    std::string lower;
+    for (size_t i = 1; i < d.layer_dirs.size(); i++) lower += (i > 1 ? ":" : "") + d.layer_dirs[i];
+    graph_data["UpperDir"] = d.layer_dirs[0];
+    if (!lower.empty()) graph_data["LowerDir"] = lower;
+  }
+  json j = {{"Id", d.record.id.String()},
+            {"RepoTags", StringsOrEmpty(d.repo_tags)},
+            {"RepoDigests", StringsOrEmpty(d.repo_digests)},
+            {"Parent", ""},
+            {"Comment", c.raw.contains("comment") ? c.raw["comment"] : json("")},
+            {"Created", c.created},
+            {"DockerVersion", c.raw.contains("docker_version") ? c.raw["docker_version"] : json("")},
+            {"Author", c.author},
+            {"Config", c.config},
+            {"Architecture", c.architecture},
+            {"Os", c.os},
+            {"Size", d.record.size},
+            {"GraphDriver", {{"Name", "overlay2"}, {"Data", graph_data}}},
+            {"RootFS", {{"Type", "layers"}, {"Layers", c.diff_ids}}},
+            {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
+  if (!c.variant.empty()) j["Variant"] = c.variant;
+  if (CompareApiVersions(api_version, "1.44") < 0) {
+    j["VirtualSize"] = d.record.size;
+    j["Container"] = "";
+    j["ContainerConfig"] = json::object();
+  }
+  return j;
+}
+
+// docker's list filters: {"dangling": ["true"], "reference": ["busybox*"],
+// "label": ["k=v"]}. Unknown filter names are refused.
+Result<std::function<bool(const engine::ImageDetails&)>> ListFilter(const std::string& text) {
+  if (text.empty()) return [](const engine::ImageDetails&) { return true; };
+  json f = json::parse(text, nullptr, false);
+  if (!f.is_object()) return FailAs(EINVAL, "invalid filter: {}", text);
+  std::map<std::string, std::vector<std::string>> want;
+  for (auto& [k, v] : f.items()) {
+    if (k != "dangling" && k != "reference" && k != "label")
+      return FailAs(EINVAL, "invalid filter '{}'", k);
+    // Values come as a list, or (old clients) as a {"value": true} map.
+    if (v.is_array()) {
+      for (auto& e : v)
+        if (e.is_string()) want[k].push_back(e);
+    } else if (v.is_object()) {
+      for (auto& [vk, vv] : v.items()) want[k].push_back(vk);
+    }
+  }
+  for (const std::string& d : want["dangling"])
+    if (d != "true" && d != "false" && d != "1" && d != "0")
+      return FailAs(EINVAL, "Invalid filter 'dangling={}'", d);
+  return [want](const engine::ImageDetails& d) {
+    auto it = want.find("dangling");
+    if (it != want.end() && !it->second.empty()) {
+      bool dangling = d.repo_tags.empty();
+      bool want_dangling = it->second[0] == "true" || it->second[0] == "1";
+      if (dangling != want_dangling) return false;
+    }
+    it = want.find("reference");
+    if (it != want.end() && !it->second.empty()) {
+      bool any = false;
+      for (const std::string& pat : it->second)
+        for (const std::string& t : d.repo_tags)
+          any |= ::fnmatch(pat.c_str(), t.c_str(), 0) == 0 ||
+                 ::fnmatch(pat.c_str(), FamiliarName(t).c_str(), 0) == 0;
+      if (!any) return false;
+    }
+    it = want.find("label");
+    if (it != want.end()) {
+      const json& labels = d.config.config.contains("Labels") ? d.config.config["Labels"] : json();
+      for (const std::string& l : it->second) {
+        size_t eq = l.find('=');
+        std::string k = l.substr(0, eq);
+        if (!labels.is_object() || !labels.contains(k)) return false;
+        if (eq != std::string::npos &&
+            (!labels[k].is_string() || labels[k].get<std::string>() != l.substr(eq + 1)))
+          return false;
+      }
+    }
+    return true;
+  };
+}
+
+void SendEngineError(HttpResponder& out, const Error& e) {
+  out.SendError(StatusForError(e), e.What());
+}
+
+// POST /images/create?fromImage=NAME&tag=TAG: a pull, streamed as docker's
+// JSON messages. Errors before the first message get a plain status code
+// (the CLI prints them as "Error response from daemon: ..."); later ones
+// arrive in the stream as {"errorDetail": ..., "error": ...}.
+void CreateImage(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
+  if (!req.Query("fromSrc").empty())
+    return out.SendError(501, "importing an image (fromSrc) is not implemented yet");
+  std::string from = req.Query("fromImage"), tag = req.Query("tag");
+  if (from.empty()) return out.SendError(400, "fromImage is required");
+  std::string text = from;
+  if (!tag.empty()) text += (tag.starts_with("sha256:") ? "@" : ":") + tag;
+  auto ref = image::ParseReference(text);
+  if (!ref) return out.SendError(400, ref.error().What());
+  std::string platform = req.Query("platform");
+  if (!platform.empty() && platform != "linux/amd64" && platform != "linux")
+    return out.SendError(400, fmt::format("platform {} is not supported on this host", platform));
+
+  bool client_gone = false;
+  auto send = [&](const json& msg) {
+    if (!out.started()) out.StartStream(200, "application/json");
+    if (!out.Write(msg.dump() + "\r\n")) client_gone = true;
+  };
+  auto progress = [&](const image::PullProgress& p) {
+    if (client_gone) return;
+    json msg = {{"status", p.status}};
+    if (!p.id.empty()) msg["id"] = p.id;
+    if (p.current >= 0) {
+      msg["progressDetail"] = {{"current", p.current}};
+      if (p.total > 0) msg["progressDetail"]["total"] = p.total;
+    } else {
+      msg["progressDetail"] = json::object();
+    }
+    send(msg);
+  };
+  auto result = ctx.images->Pull(*ref, RegistryAuth(req), progress);
+  if (!result) {
+    Error e = result.error();
+    // A registry's "no such repository" and "denied" are both docker's 404.
+    int status = e.code() == EACCES ? 404 : StatusForError(e);
+    if (!out.started()) return out.SendError(status, e.What());
+    return send(json{{"errorDetail", {{"message", e.What()}}}, {"error", e.What()}});
+  }
+  send(json{{"status", "Digest: " + result->pulled_digest.String()}});
+  send(json{{"status", fmt::format("Status: {} for {}",
+                                   result->downloaded ? "Downloaded newer image"
+                                                      : "Image is up to date",
+                                   ref->FamiliarString())}});
+}
+
+}  // namespace
+
+void AddImageRoutes(Router& r, ApiContext& ctx) {
+  r.Add("POST", "/images/create",
+        [&ctx](const HttpRequest& req, HttpResponder& out) { CreateImage(ctx, req, out); });
+
+  r.Add("GET", "/images/json", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    auto filter = ListFilter(req.Query("filters"));
+    if (!filter) return SendEngineError(out, filter.error());
+    auto list = ctx.images->List();
+    if (!list) return SendEngineError(out, list.error());
+    // all=1 would add intermediate images; berth keeps none, so it lists
+    // the same.
+    json arr = json::array();
+    for (const auto& d : *list)
+      if ((*filter)(d)) arr.push_back(Summary(d, req.api_version));
+    out.SendJson(200, arr);
+  });
+
+  r.Add("GET", "/images/{name}/json", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    auto id = ctx.images->Resolve(req.params.at("name"));
+    if (!id) return SendEngineError(out, id.error());
+    auto d = ctx.images->Details(*id);
+    if (!d) return SendEngineError(out, d.error());
+    out.SendJson(200, Inspect(*d, req.api_version));
+  });
+
+  r.Add("GET", "/images/{name}/history", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    auto id = ctx.images->Resolve(req.params.at("name"));
+    if (!id) return SendEngineError(out, id.error());
+    auto d = ctx.images->Details(*id);
+    if (!d) return SendEngineError(out, d.error());
+    json rows = json::array();
+    size_t layer = 0;
+    const json& hist = d->config.history;
+    for (size_t i = 0; i < hist.size(); i++) {
+      const json& h = hist[i];
+      bool empty = h.contains("empty_layer") && h["empty_layer"].is_boolean() &&
+                   h["empty_layer"].get<bool>();
+      int64_t size = 0;
+      if (!empty && layer < d->layer_sizes.size()) size = d->layer_sizes[layer++];
+      auto str = [&](const char* k) {
+        return h.contains(k) && h[k].is_string() ? h[k].get<std::string>() : std::string();
+      };
+      struct tm tm {};
+      std::string created = str("created");
+      int64_t secs = 0;
+      if (created.size() >= 19 && ::strptime(created.c_str(), "%Y-%m-%dT%H:%M:%S", &tm))
+        secs = ::timegm(&tm);
+      rows.insert(rows.begin(), json{{"Id", "<missing>"},
+                                     {"Created", secs},
+                                     {"CreatedBy", str("created_by")},
+                                     {"Tags", nullptr},
+                                     {"Size", size},
+                                     {"Comment", str("comment")}});
+    }
+    if (!rows.empty()) {
+      rows[0]["Id"] = d->record.id.String();
+      rows[0]["Tags"] = d->repo_tags;
+    }
+    out.SendJson(200, rows);
+  });
+
+  r.Add("POST", "/images/{name}/tag", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    std::string repo = req.Query("repo"), tag = req.Query("tag");
+    if (repo.empty()) return out.SendError(400, "repository name is required");
+    auto st = ctx.images->Tag(req.params.at("name"), tag.empty() ? repo : repo + ":" + tag);
+    if (!st) {
+      int status = st.error().code() == ENOENT ? 404 : 400;
+      return out.SendError(status, st.error().What());
+    }
+    out.SendNoContent(201);
+  });
+
+  r.Add("DELETE", "/images/{name}", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    auto items = ctx.images->Remove(req.params.at("name"), req.QueryBool("force"));
+    if (!items) return SendEngineError(out, items.error());
+    json arr = json::array();
+    for (const auto& it : *items)
+      arr.push_back(it.untagged.empty() ? json{{"Deleted", it.deleted}}
+                                        : json{{"Untagged", it.untagged}});
+    out.SendJson(200, arr);
+  });
+}
+
+}  // namespace berth::api

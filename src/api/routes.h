@@ -1,0 +1,32 @@
+// The Docker Engine API routes berthd serves, grouped by the part of the
+// API they belong to; each group's file translates between docker's JSON
+// and the engine's calls, and nothing else.
+#pragma once
+
+#include <string>
+
+#include "api/router.h"
+#include "engine/daemon_config.h"
+#include "engine/image_service.h"
+
+namespace berth::api {
+
+// What the routes reach: the engine's services and the daemon's identity.
+struct ApiContext {
+  engine::ImageService* images = nullptr;
+  engine::DaemonConfig config;
+  std::string daemon_id;  // stable across restarts (kept under the data root)
+  std::string version = "0.1.0";
+};
+
+void AddSystemRoutes(Router& r, ApiContext& ctx);  // /_ping, /version, /info
+void AddImageRoutes(Router& r, ApiContext& ctx);   // /images/...
+
+// The HTTP status docker uses for an engine error: ENOENT 404, EEXIST and
+// EBUSY 409, EINVAL 400, EACCES 403, anything else 500.
+int StatusForError(const Error& e);
+
+// RFC 3339 with nanoseconds, UTC, as docker prints times ("...Z").
+std::string Rfc3339(int64_t unix_seconds);
+
+}  // namespace berth::api

@@ -1,0 +1,149 @@
+// berthd: the daemon. Serves the Docker Engine API on a unix socket
+// (default /run/berth/berth.sock) over the engine's services.
+//
+// Start-up, step by step: flags over daemon.json; the data root, locked so
+// that one daemon owns it; the engine's stores, made consistent whatever
+// instant the last daemon died at; the API socket; then serve until
+// SIGTERM or SIGINT.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "api/routes.h"
+#include "api/unix_server.h"
+#include "base/fs.h"
+#include "base/unique_fd.h"
+#include "engine/daemon_config.h"
+#include "engine/image_service.h"
+
+namespace {
+
+using namespace berth;
+
+constexpr const char* kDefaultConfigFile = "/etc/berth/daemon.json";
+
+// The daemon's ID, kept under the data root so it survives restarts.
+Result<std::string> DaemonId(const std::string& data_root) {
+  std::string path = data_root + "/engine-id";
+  if (auto id = ReadFile(path); id && !id->empty()) return *id;
+  unsigned char raw[16];
+  if (::getrandom(raw, sizeof raw, 0) != sizeof raw) return FailErrno("getrandom");
+  std::string id;
+  for (int i = 0; i < 16; i++) id += fmt::format("{}{:02x}", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", raw[i]);
+  TRY(WriteFileAtomic(path, id, 0600));
+  return id;
+}
+
+Status Run(engine::DaemonConfig cfg) {
+  // 1. The data root, owned by this daemon alone.
+  TRY(MkdirAll(cfg.data_root, 0711));
+  TRY(MkdirAll(cfg.exec_root, 0711));
+  std::string lock_path = cfg.data_root + "/berthd.lock";
+  UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock) return FailErrno("open {}", lock_path);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
+    return Fail("data root {} is in use by another berthd", cfg.data_root);
+
+  // 2. The engine's services.
+  image::PullOptions pull;
+  pull.max_concurrent = cfg.max_concurrent_downloads;
+  pull.registry.insecure_registries = cfg.insecure_registries;
+  pull.registry.mirrors = cfg.registry_mirrors;
+  auto images = TRY_CTX(engine::ImageService::Open(cfg.data_root, pull), "data root {}",
+                        cfg.data_root);
+
+  // 3. The API.
+  api::ApiContext ctx;
+  ctx.images = images.get();
+  ctx.config = cfg;
+  ctx.daemon_id = TRY(DaemonId(cfg.data_root));
+  api::Router router;
+  api::AddSystemRoutes(router, ctx);
+  api::AddImageRoutes(router, ctx);
+  auto server = TRY(api::UnixServer::Listen(cfg.socket_path, router));
+  std::string pid_path = cfg.exec_root + "/berthd.pid";
+  TRY(WriteFileAtomic(pid_path, std::to_string(::getpid()), 0644));
+
+  // 4. Serve until a signal. Signals are taken synchronously by one thread
+  // (blocked everywhere else), which stops the accept loop.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    server->Stop();
+  });
+  std::fprintf(stderr, "berthd: API listening on %s\n", cfg.socket_path.c_str());
+  server->Serve();
+  waiter.join();
+  ::unlink(pid_path.c_str());
+  std::fprintf(stderr, "berthd: stopped\n");
+  return Ok();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"berthd: the berth container engine daemon (Docker Engine API)"};
+  engine::DaemonConfig flags;
+  std::string config_file = kDefaultConfigFile, host;
+  std::vector<std::string> insecure, mirrors;
+  app.add_option("--config-file", config_file, "daemon configuration file");
+  app.add_option("--data-root", flags.data_root, "root of persistent state");
+  app.add_option("--exec-root", flags.exec_root, "root of run-time state");
+  app.add_option("-H,--host", host, "socket to listen on (unix:///path)");
+  app.add_option("--insecure-registry", insecure, "registry reachable over plain HTTP");
+  app.add_option("--registry-mirror", mirrors, "Docker Hub mirror");
+  app.add_option("--max-concurrent-downloads", flags.max_concurrent_downloads)
+      ->check(CLI::Range(1, 64));
+  app.add_flag("-D,--debug", flags.debug);
+  CLI11_PARSE(app, argc, argv);
+
+  // daemon.json first, then the flags given on the command line over it.
+  engine::DaemonConfig cfg;
+  struct stat st;
+  if (config_file != kDefaultConfigFile || ::stat(config_file.c_str(), &st) == 0) {
+    if (auto s = engine::LoadDaemonConfigFile(config_file, cfg); !s) {
+      std::fprintf(stderr, "berthd: %s\n", s.error().What().c_str());
+      return 1;
+    }
+  }
+  if (app.count("--data-root")) cfg.data_root = flags.data_root;
+  if (app.count("--exec-root")) cfg.exec_root = flags.exec_root;
+  if (app.count("--max-concurrent-downloads"))
+    cfg.max_concurrent_downloads = flags.max_concurrent_downloads;
+  if (app.count("--debug")) cfg.debug = true;
+  cfg.insecure_registries.insert(cfg.insecure_registries.end(), insecure.begin(), insecure.end());
+  cfg.registry_mirrors.insert(cfg.registry_mirrors.end(), mirrors.begin(), mirrors.end());
+  if (!host.empty()) {
+    if (!host.starts_with("unix://")) {
+      std::fprintf(stderr, "berthd: --host %s: only unix:// sockets are served\n", host.c_str());
+      return 1;
+    }
+    cfg.socket_path = host.substr(7);
+  }
+  if (cfg.socket_path.empty()) cfg.socket_path = cfg.exec_root + "/berth.sock";
+
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  if (auto s = Run(cfg); !s) {
+    std::fprintf(stderr, "berthd: %s\n", s.error().What().c_str());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,58 @@
+// The `berth` client's side of the Docker Engine API: HTTP/1.1 requests to
+// berthd (or dockerd) over its unix socket, whole or streamed by line.
+//
+// The socket comes from -H, else $DOCKER_HOST (unix:// only), else
+// /run/berth/berth.sock. Requests carry the /v1.47 prefix; a daemon that
+// answers "too new" is asked again at the version its /_ping names (the
+// docker CLI's negotiation).
+// Not thread-safe: one client per thread; each call opens its own
+// connection.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace berth::cli {
+
+struct ApiResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;
+  // The daemon's {"message": ...}, or the raw body.
+  std::string ErrorMessage() const;
+};
+
+class ApiClient {
+ public:
+  explicit ApiClient(std::string socket_path) : socket_(std::move(socket_path)) {}
+  // The socket to use given -H (may be empty) and the environment.
+  static Result<std::string> SocketFromHost(const std::string& host_flag);
+
+  // One request; the whole response. A daemon that is not there is an
+  // error: "Cannot connect to the berth daemon at unix:///...: is berthd
+  // running?".
+  Result<ApiResponse> Call(std::string_view method, const std::string& path_and_query,
+                           std::string_view body = "",
+                           const std::map<std::string, std::string>& headers = {});
+  // As Call, handing the body to `on_line` line by line as it arrives (the
+  // JSON message stream of a pull). The returned body is empty for 2xx.
+  Result<ApiResponse> Stream(std::string_view method, const std::string& path_and_query,
+                             const std::function<Status(std::string_view)>& on_line,
+                             const std::map<std::string, std::string>& headers = {});
+
+ private:
+  Result<ApiResponse> Do(std::string_view method, const std::string& path_and_query,
+                         std::string_view body, const std::map<std::string, std::string>& headers,
+                         const std::function<Status(std::string_view)>* on_line);
+  std::string socket_;
+  std::string version_ = "1.47";
+};
+
+// %-encodes a query value.
+std::string UrlEncode(std::string_view s);
+
+}  // namespace berth::cli

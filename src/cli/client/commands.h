@@ -1,0 +1,46 @@
+// `berth`'s command line: docker's commands, flags, output and exit codes,
+// one file per command, each a thin HTTP client of the Engine API (never
+// linking the engine). Commands also answer under docker's management
+// groups (`berth image ls` = `berth images`).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/error.h"
+#include "cli/client/api_client.h"
+
+namespace berth::cli {
+
+struct ClientOptions {
+  std::string host;  // -H
+  bool debug = false;
+  ApiClient Client() const;
+};
+
+// What a command does once its flags are parsed; returns the exit code.
+using ClientAction = std::function<int()>;
+
+// Prints docker's "Error response from daemon: MSG" (or a local error) to
+// stderr; returns 1.
+int DaemonError(const ApiResponse& r);
+int LocalError(const Error& e);
+
+// Each adds one command named `name` under `parent`.
+void AddPullCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
+void AddImagesCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
+                      ClientAction* a);
+void AddRmiCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
+void AddTagCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
+void AddImageInspectCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
+                            ClientAction* a);
+void AddHistoryCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
+                       ClientAction* a);
+void AddVersionCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddInfoCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+
+int ClientMain(int argc, char** argv);
+
+}  // namespace berth::cli

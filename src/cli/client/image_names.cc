@@ -1,0 +1,34 @@
+#include "cli/client/image_names.h"
+
+namespace berth::cli {
+
+ImageName SplitImageName(const std::string& ref) {
+  ImageName n;
+  std::string rest = ref;
+  if (size_t at = rest.find('@'); at != std::string::npos) {
+    n.digest = rest.substr(at + 1);
+    rest = rest.substr(0, at);
+  }
+  size_t slash = rest.rfind('/'), colon = rest.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    n.tag = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+  }
+  if (n.tag.empty() && n.digest.empty()) n.tag = "latest";
+  n.repository = rest;
+  return n;
+}
+
+std::string FullImageName(const ImageName& n) {
+  std::string repo = n.repository;
+  size_t slash = repo.find('/');
+  std::string first = slash == std::string::npos ? "" : repo.substr(0, slash);
+  bool has_domain = slash != std::string::npos &&
+                    (first.find('.') != std::string::npos ||
+                     first.find(':') != std::string::npos || first == "localhost");
+  if (!has_domain) repo = "docker.io/" + (slash == std::string::npos ? "library/" + repo : repo);
+  if (!n.digest.empty()) return repo + "@" + n.digest;
+  return repo + ":" + n.tag;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,57 @@
+#include "cli/client/units.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace berth::cli {
+
+std::string HumanSize3(double bytes) {
+  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  int i = 0;
+  while (bytes >= 1000 && i < 6) {
+    bytes /= 1000;
+    i++;
+  }
+  return fmt::format("{:.3g}{}", bytes, kUnits[i]);
+}
+
+std::string HumanDuration(int64_t s) {
+  if (s < 1) return "Less than a second";
+  if (s == 1) return "1 second";
+  if (s < 60) return fmt::format("{} seconds", s);
+  int64_t m = s / 60, h = s / 3600;
+  if (m == 1) return "About a minute";
+  if (m < 60) return fmt::format("{} minutes", m);
+  if (h == 1) return "About an hour";
+  if (h < 48) return fmt::format("{} hours", h);
+  if (h < 24 * 7 * 2) return fmt::format("{} days", h / 24);
+  if (h < 24 * 30 * 2) return fmt::format("{} weeks", h / 24 / 7);
+  if (h < 24 * 365 * 2) return fmt::format("{} months", h / 24 / 30);
+  return fmt::format("{} years", h / 24 / 365);
+}
+
+std::string TimeAgo(int64_t unix_seconds, int64_t now) {
+  if (unix_seconds <= 0) return "N/A";
+  return HumanDuration(now - unix_seconds) + " ago";
+}
+
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t c = 0; c + 1 < r.size(); c++) {
+      if (width.size() <= c) width.resize(c + 1, 0);
+      width[c] = std::max(width[c], r[c].size());
+    }
+  std::string out;
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < r.size(); c++) {
+      out += r[c];
+      if (c + 1 < r.size()) out += std::string(width[c] - r[c].size() + 3, ' ');
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace berth::cli

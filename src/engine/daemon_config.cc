@@ -1,0 +1,60 @@
+#include "engine/daemon_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+
+namespace berth::engine {
+
+namespace {
+
+using nlohmann::json;
+
+Result<std::vector<std::string>> StringList(const json& v, const std::string& path,
+                                            const std::string& key) {
+  if (!v.is_array()) return Fail("config file {}: \"{}\" must be a list of strings", path, key);
+  std::vector<std::string> out;
+  for (const json& e : v) {
+    if (!e.is_string()) return Fail("config file {}: \"{}\" must be a list of strings", path, key);
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg) {
+  auto text = ReadFile(path);
+  if (!text) return std::unexpected(text.error().Context("config file " + path));
+  json j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return Fail("config file {}: not a JSON object", path);
+  for (auto& [key, v] : j.items()) {
+    auto str = [&](std::string& out) -> Status {
+      if (!v.is_string()) return Fail("config file {}: \"{}\" must be a string", path, key);
+      out = v.get<std::string>();
+      return Ok();
+    };
+    if (key == "data-root") {
+      TRY(str(cfg.data_root));
+    } else if (key == "exec-root") {
+      TRY(str(cfg.exec_root));
+    } else if (key == "insecure-registries") {
+      cfg.insecure_registries = TRY(StringList(v, path, key));
+    } else if (key == "registry-mirrors") {
+      cfg.registry_mirrors = TRY(StringList(v, path, key));
+    } else if (key == "max-concurrent-downloads") {
+      if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 64)
+        return Fail("config file {}: \"{}\" must be an integer from 1 to 64", path, key);
+      cfg.max_concurrent_downloads = v.get<int>();
+    } else if (key == "debug") {
+      if (!v.is_boolean()) return Fail("config file {}: \"debug\" must be true or false", path);
+      cfg.debug = v.get<bool>();
+    } else {
+      return Fail("config file {}: unknown key \"{}\"", path, key);
+    }
+  }
+  return Ok();
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,172 @@
+#include "engine/image_service.h"
+
+#include <algorithm>
+#include <set>
+
+#include "base/fs.h"
+#include "image/gc.h"
+#include "image/reference.h"
+
+namespace berth::engine {
+
+using image::Digest;
+using image::Reference;
+
+namespace {
+
+// The key a reference is stored under: "domain/path:tag" or
+// "domain/path@sha256:…".
+std::string TagKey(const Reference& r) {
+  return r.digest ? r.Name() + "@" + r.digest->String() : r.Name() + ":" + r.tag;
+}
+
+std::string Familiar(const std::string& stored) {
+  auto r = image::ParseReference(stored);
+  return r ? r->FamiliarString() : stored;
+}
+
+bool IsDigestKey(const std::string& key) { return key.find('@') != std::string::npos; }
+
+std::string RepoOf(const std::string& key) {
+  if (size_t at = key.find('@'); at != std::string::npos) return key.substr(0, at);
+  size_t slash = key.rfind('/'), colon = key.rfind(':');
+  return colon != std::string::npos && (slash == std::string::npos || colon > slash)
+             ? key.substr(0, colon)
+             : key;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ImageService>> ImageService::Open(const std::string& data_root,
+                                                         image::PullOptions pull_options) {
+  std::unique_ptr<ImageService> s(new ImageService());
+  TRY(MkdirAll(data_root, 0711));
+  s->db_ = std::shared_ptr<image::SqliteDb>(TRY(image::SqliteDb::Open(data_root + "/berth.db")));
+  s->content_.emplace(TRY(image::ContentStore::Open(data_root)));
+  s->snapshots_.emplace(TRY(image::Snapshotter::Open(data_root + "/snapshots")));
+  s->images_.emplace(TRY(image::ImageStore::Open(s->db_)));
+  s->pull_options_ = std::move(pull_options);
+  // Whatever instant the last daemon died at, make the store consistent:
+  // its pulls are over, their temp files and unrecorded content go.
+  TRY(s->content_->CleanupIngests());
+  TRY(s->images_->ExpireLeases());
+  TRY(image::CollectGarbage(*s->images_, *s->content_, *s->snapshots_));
+  return s;
+}
+
+Result<image::PullResult> ImageService::Pull(const Reference& ref,
+                                             const std::optional<image::Credentials>& credentials,
+                                             const image::PullProgressFn& progress) {
+  image::PullOptions opts = pull_options_;
+  if (credentials) opts.registry.credentials = credentials;
+  image::Puller puller(*content_, *snapshots_, *images_, std::move(opts));
+  return puller.Pull(ref, progress);
+}
+
+Result<Digest> ImageService::Resolve(const std::string& name) {
+  if (name.starts_with("sha256:")) {
+    auto d = image::ParseDigest(name);
+    if (d && TRY(images_->GetImage(*d))) return *d;
+    return FailAs(ENOENT, "No such image: {}", name);
+  }
+  auto ref = image::ParseReference(name);
+  if (ref) {
+    if (auto id = TRY(images_->ResolveTag(TagKey(*ref)))) return *id;
+  }
+  if (image::LooksLikeImageId(name)) {
+    auto found = TRY(images_->FindByIdPrefix(name));
+    if (found.size() == 1) return found[0];
+    if (found.size() > 1)
+      return FailAs(EINVAL, "image ID prefix {} is ambiguous ({} images match)", name,
+                           found.size());
+  }
+  return FailAs(ENOENT, "No such image: {}", ref ? ref->FamiliarString() : name);
+}
+
+Result<ImageDetails> ImageService::Details(const Digest& id) {
+  ImageDetails d;
+  auto rec = TRY(images_->GetImage(id));
+  if (!rec) return FailAs(ENOENT, "No such image: {}", id.String());
+  d.record = std::move(*rec);
+  d.config = TRY_CTX(spec::ParseImageConfig(TRY(content_->Read(id))), "image {}", id.Short());
+  for (const std::string& key : TRY(images_->TagsOf(id)))
+    (IsDigestKey(key) ? d.repo_digests : d.repo_tags).push_back(Familiar(key));
+  if (d.record.top_chain) {
+    if (auto dirs = snapshots_->LowerDirs(*d.record.top_chain)) d.layer_dirs = std::move(*dirs);
+    if (auto chain = snapshots_->Ancestry(*d.record.top_chain)) {
+      for (auto it = chain->rbegin(); it != chain->rend(); ++it)
+        d.layer_sizes.push_back(snapshots_->LayerSize(*it));
+    }
+  }
+  return d;
+}
+
+Result<std::vector<ImageDetails>> ImageService::List() {
+  std::vector<ImageDetails> out;
+  for (const image::ImageRecord& r : TRY(images_->ListImages())) {
+    auto d = Details(r.id);
+    if (d) out.push_back(std::move(*d));
+  }
+  return out;
+}
+
+Status ImageService::Tag(const std::string& source, const std::string& target) {
+  Digest id = TRY(Resolve(source));
+  auto ref = TRY(image::ParseReference(target));
+  if (ref.digest) return Fail("refusing to create a tag with a digest reference");
+  TRY(images_->SetTag(TagKey(ref), id));
+  return Ok();
+}
+
+Result<std::vector<DeleteItem>> ImageService::Remove(const std::string& name, bool force) {
+  Digest id = TRY(Resolve(name));
+  std::vector<std::string> keys = TRY(images_->TagsOf(id));
+  std::vector<DeleteItem> items;
+  auto ref = image::ParseReference(name);
+  bool by_ref = ref && std::find(keys.begin(), keys.end(), TagKey(*ref)) != keys.end();
+  if (by_ref) {
+    // Untag the name given; the image goes only with its last name. A tag
+    // removed leaves no orphan digest names of the same repository.
+    std::string key = TagKey(*ref);
+    TRY(images_->DeleteTag(key));
+    items.push_back({Familiar(key), ""});
+    keys = TRY(images_->TagsOf(id));
+    if (!ref->digest) {
+      std::string repo = ref->Name();
+      bool repo_tag_left = std::any_of(keys.begin(), keys.end(), [&](const std::string& k) {
+        return !IsDigestKey(k) && RepoOf(k) == repo;
+      });
+      if (!repo_tag_left) {
+        for (const std::string& k : keys)
+          if (IsDigestKey(k) && RepoOf(k) == repo) {
+            TRY(images_->DeleteTag(k));
+            items.push_back({Familiar(k), ""});
+          }
+        keys = TRY(images_->TagsOf(id));
+      }
+    }
+    if (!keys.empty()) return items;
+  } else if (!force) {
+    std::set<std::string> repos;
+    for (const std::string& k : keys) repos.insert(RepoOf(k));
+    if (repos.size() > 1)
+      return FailAs(EBUSY,
+                           "conflict: unable to delete {} (must be forced) - image is referenced "
+                           "in multiple repositories",
+                           id.Short());
+  }
+  auto rest = TRY(DeleteImage(id));
+  items.insert(items.end(), rest.begin(), rest.end());
+  return items;
+}
+
+Result<std::vector<DeleteItem>> ImageService::DeleteImage(const Digest& id) {
+  std::vector<DeleteItem> items;
+  for (const std::string& k : TRY(images_->TagsOf(id))) items.push_back({Familiar(k), ""});
+  TRY(images_->DeleteImage(id));
+  items.push_back({"", id.String()});
+  TRY_CTX(image::CollectGarbage(*images_, *content_, *snapshots_), "delete image {}", id.Short());
+  return items;
+}
+
+}  // namespace berth::engine

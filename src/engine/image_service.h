@@ -1,0 +1,84 @@
+// The daemon's image operations, as the Docker API's image endpoints need
+// them: pull, list, look up by any name docker accepts, tag, remove (with
+// docker's untag-or-delete rules), and GC after removal.
+//
+// Names an image can be given by, resolved in docker's order: a reference
+// ("busybox", "busybox:1.36", "host:5000/x@sha256:…"), a full image ID
+// ("sha256:<64 hex>" or the bare hex), or a unique prefix of an ID.
+//
+// Thread safety: every method may be called from any API thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "image/content_store.h"
+#include "image/image_store.h"
+#include "image/puller.h"
+#include "image/snapshotter.h"
+#include "image/sqlite_db.h"
+#include "spec/image_spec.h"
+
+namespace berth::engine {
+
+// An image with everything inspect, list and history show.
+struct ImageDetails {
+  image::ImageRecord record;
+  spec::ImageConfig config;
+  std::vector<std::string> repo_tags;     // familiar "busybox:latest"
+  std::vector<std::string> repo_digests;  // familiar "busybox@sha256:…"
+  std::vector<std::string> layer_dirs;    // snapshot fs dirs, topmost first
+  std::vector<int64_t> layer_sizes;       // unpacked, bottom first, per diff_id
+};
+
+// One line of docker's DELETE /images response.
+struct DeleteItem {
+  std::string untagged;  // familiar reference
+  std::string deleted;   // image ID
+};
+
+class ImageService {
+ public:
+  static Result<std::unique_ptr<ImageService>> Open(const std::string& data_root,
+                                                    image::PullOptions pull_options);
+
+  // Pulls `ref`. Credentials (from the API's X-Registry-Auth) override the
+  // stored ones when set.
+  Result<image::PullResult> Pull(const image::Reference& ref,
+                                 const std::optional<image::Credentials>& credentials,
+                                 const image::PullProgressFn& progress);
+
+  // The image ID `name` names. ENOENT: "No such image: NAME" (docker's
+  // wording, with the normalized familiar form of a reference).
+  Result<image::Digest> Resolve(const std::string& name);
+  Result<ImageDetails> Details(const image::Digest& id);
+  Result<std::vector<ImageDetails>> List();
+
+  // Points `target` ("repo[:tag]") at the image `source` names.
+  Status Tag(const std::string& source, const std::string& target);
+
+  // docker rmi: a reference that is not the image's only name is untagged;
+  // otherwise the image is deleted with all its names, and its content is
+  // collected. Deleting by ID an image with several repositories needs
+  // `force` (EBUSY otherwise, docker's "must be forced" conflict).
+  Result<std::vector<DeleteItem>> Remove(const std::string& name, bool force);
+
+  image::ImageStore& store() { return *images_; }
+  image::Snapshotter& snapshots() { return *snapshots_; }
+  const image::ContentStore& content() const { return *content_; }
+
+ private:
+  ImageService() = default;
+  Result<std::vector<DeleteItem>> DeleteImage(const image::Digest& id);
+  std::shared_ptr<image::SqliteDb> db_;
+  std::optional<image::ContentStore> content_;
+  std::optional<image::Snapshotter> snapshots_;
+  std::optional<image::ImageStore> images_;
+  image::PullOptions pull_options_;
+};
+
+}  // namespace berth::engine
