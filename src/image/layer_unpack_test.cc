@@ -1,0 +1,1 @@
+#include "image/layer_unpack.h"
