@@ -9,6 +9,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -526,19 +527,37 @@ Status Unpacker::Chown(int fd, const char* name, const Meta& m) {
 // with lsetxattr, which does not follow the last component.
 Status Unpacker::SetXattrs(archive_entry* e, int fd, int pfd, const std::string& name) {
   if (archive_entry_xattr_reset(e) == 0) return Ok();
-  std::string proc_path;
+  // libarchive's own pax writer stores each xattr twice (LIBARCHIVE.xattr
+  // and SCHILY.xattr): set each name once, the last value winning.
+  struct Xattr {
+    std::string_view key;
+    const void* value;
+    size_t size;
+  };
+  std::vector<Xattr> xattrs;
   const char* key;
   const void* value;
   size_t size;
   while (archive_entry_xattr_next(e, &key, &value, &size) == ARCHIVE_OK) {
     std::string_view k(key);
     if (k.starts_with("trusted.overlay.") || k.starts_with("user.overlay.")) continue;
+    auto same =
+        std::find_if(xattrs.begin(), xattrs.end(), [&](const Xattr& x) { return x.key == k; });
+    if (same != xattrs.end()) {
+      *same = {k, value, size};
+    } else {
+      xattrs.push_back({k, value, size});
+    }
+  }
+  std::string proc_path;
+  for (const Xattr& x : xattrs) {
+    std::string k(x.key);
     int rc;
     if (fd >= 0) {
-      rc = ::fsetxattr(fd, key, value, size, 0);
+      rc = ::fsetxattr(fd, k.c_str(), x.value, x.size, 0);
     } else {
       if (proc_path.empty()) proc_path = fmt::format("/proc/self/fd/{}/{}", pfd, name);
-      rc = ::lsetxattr(proc_path.c_str(), key, value, size, 0);
+      rc = ::lsetxattr(proc_path.c_str(), k.c_str(), x.value, x.size, 0);
     }
     if (rc == 0) continue;
     if (options_.rootless && errno == EPERM && IsPrivilegedXattr(k)) {
