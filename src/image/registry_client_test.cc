@@ -1,0 +1,649 @@
+// RegistryClient against a real registry (Debian's docker-registry, started
+// per test suite on a free loopback port) and against tiny fake HTTP
+// servers for what a real registry cannot be made to do on demand (bearer
+// token servers, redirects to storage, failures mid-blob).
+#include "image/registry_client.h"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "base/fs.h"
+#include "image/docker_config.h"
+#include "spec/image_spec.h"
+
+extern char** environ;
+
+namespace berth::image {
+namespace {
+
+// --- a tiny HTTP/1.1 server: one connection at a time, Connection: close ---
+
+struct TinyRequest {
+  std::string method, target;
+  std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+std::string Reply(int status, std::string_view body, std::vector<std::string> headers = {}) {
+  std::string out = fmt::format("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                                status, body.size());
+  for (const auto& h : headers) out += h + "\r\n";
+  return out + "\r\n" + std::string(body);
+}
+
+class TinyHttpServer {
+ public:
+  using Handler = std::function<std::string(const TinyRequest&)>;
+  explicit TinyHttpServer(Handler handler) : handler_(std::move(handler)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      std::abort();
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~TinyHttpServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string host() const { return fmt::format("127.0.0.1:{}", port_); }
+  std::string url() const { return "http://" + host(); }
+  std::vector<TinyRequest> requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+ private:
+  void Loop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      Serve(c);
+      ::close(c);
+    }
+  }
+  void Serve(int c) {
+    std::string in;
+    char buf[65536];
+    size_t end;
+    while ((end = in.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = ::read(c, buf, sizeof buf);
+      if (n <= 0) return;
+      in.append(buf, static_cast<size_t>(n));
+      if (in[0] == 0x16) return;  // a TLS handshake: this server speaks plain HTTP
+    }
+    TinyRequest req;
+    std::string_view head(in.data(), end);
+    auto line_end = head.find("\r\n");
+    std::string_view first = head.substr(0, line_end);
+    req.method = std::string(first.substr(0, first.find(' ')));
+    first.remove_prefix(req.method.size() + 1);
+    req.target = std::string(first.substr(0, first.find(' ')));
+    while (line_end != std::string_view::npos) {
+      head.remove_prefix(line_end + 2);
+      line_end = head.find("\r\n");
+      std::string_view h = head.substr(0, line_end);
+      auto colon = h.find(':');
+      if (colon == std::string_view::npos) continue;
+      std::string name(h.substr(0, colon));
+      for (char& ch : name) ch = static_cast<char>(::tolower(ch));
+      std::string_view v = h.substr(colon + 1);
+      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+      req.headers[name] = std::string(v);
+    }
+    req.body = in.substr(end + 4);
+    size_t want = std::strtoul(req.Header("content-length").c_str(), nullptr, 10);
+    while (req.body.size() < want) {
+      ssize_t n = ::read(c, buf, sizeof buf);
+      if (n <= 0) return;
+      req.body.append(buf, static_cast<size_t>(n));
+    }
+    {
+      std::lock_guard lock(mu_);
+      requests_.push_back(req);
+    }
+    std::string out = handler_(req);
+    for (size_t off = 0; off < out.size();) {
+      ssize_t n = ::write(c, out.data() + off, out.size() - off);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+  }
+
+  Handler handler_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<TinyRequest> requests_;
+};
+
+// --- a real registry: docker-registry serve CONFIG on a free port ---
+
+constexpr const char* kRegistryBinary = "/usr/bin/docker-registry";
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool CanConnect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+class LocalRegistry {
+ public:
+  // Starts a registry storing under `dir`; `auth_yaml` is appended to the
+  // config (an "auth:" section) when not empty.
+  static Result<std::unique_ptr<LocalRegistry>> Start(const std::string& dir,
+                                                      const std::string& auth_yaml) {
+    auto r = std::unique_ptr<LocalRegistry>(new LocalRegistry);
+    int port = FreePort();
+    r->host_ = fmt::format("127.0.0.1:{}", port);
+    std::string config = dir + "/config.yml", log = dir + "/registry.log";
+    TRY(WriteFileAtomic(config, fmt::format("version: 0.1\n"
+                                            "log:\n  level: error\n"
+                                            "storage:\n  filesystem:\n    rootdirectory: {}/data\n"
+                                            "http:\n  addr: {}\n{}",
+                                            dir, r->host_, auth_yaml)));
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    const char* argv[] = {kRegistryBinary, "serve", config.c_str(), nullptr};
+    int rc =
+        posix_spawn(&r->pid_, kRegistryBinary, &fa, nullptr, const_cast<char**>(argv), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) return FailCode(rc, "spawn {}", kRegistryBinary);
+    for (int i = 0; i < 200; ++i) {
+      if (CanConnect(port)) return r;
+      int status;
+      if (::waitpid(r->pid_, &status, WNOHANG) == r->pid_) {
+        r->pid_ = -1;
+        return Fail("registry exited: {}", ReadFile(log).value_or(""));
+      }
+      ::usleep(50000);
+    }
+    return Fail("registry did not listen on {} within 10 s", r->host_);
+  }
+  ~LocalRegistry() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  const std::string& host() const { return host_; }
+
+ private:
+  LocalRegistry() = default;
+  pid_t pid_ = -1;
+  std::string host_;
+};
+
+std::string RandomBytes(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(gen());
+  return s;
+}
+
+BlobReader ReaderOf(const std::string& data) {
+  return [&data](int64_t off, char* buf, size_t len) -> Result<size_t> {
+    return data.copy(buf, len, static_cast<size_t>(off));
+  };
+}
+
+// Fetches a whole blob into a string.
+Result<std::string> Fetch(RegistryClient& c, std::string_view repo, const Digest& d, int64_t size,
+                          int64_t* last_progress = nullptr) {
+  std::string out;
+  TRY(c.FetchBlob(
+      repo, d, size,
+      [&](std::string_view chunk) {
+        out.append(chunk);
+        return Ok();
+      },
+      [&](int64_t n) {
+        if (last_progress) *last_progress = n;
+      }));
+  return out;
+}
+
+std::string MakeDir(const std::string& name) {
+  std::string tmpl = "/tmp/berth-" + name + "-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+  return tmpl;
+}
+
+// --- tests against docker-registry ---
+
+class RegistryClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (::access(kRegistryBinary, X_OK) != 0) return;
+    dir_ = new std::string(MakeDir("registry"));
+    auto r = LocalRegistry::Start(*dir_, "");
+    if (!r) {
+      start_error_ = new std::string(r.error().What());
+      return;
+    }
+    registry_ = r->release();
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    registry_ = nullptr;
+    if (dir_) (void)RemoveAll(*dir_);
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    if (::access(kRegistryBinary, X_OK) != 0) GTEST_SKIP() << kRegistryBinary << " not installed";
+    ASSERT_EQ(start_error_, nullptr) << *start_error_;
+    options_.docker_config_path = *dir_ + "/no-such-config.json";
+    options_.initial_backoff = std::chrono::milliseconds(10);
+    auto c = RegistryClient::Open(registry_->host(), options_);
+    ASSERT_TRUE(c) << c.error().What();
+    client_ = std::move(*c);
+  }
+
+  // Pushes `data` as a blob of `repo` and returns its digest.
+  Digest Push(std::string_view repo, const std::string& data, int64_t chunk = 0) {
+    Digest d = Sha256Of(data);
+    auto st =
+        client_->UploadBlob(repo, d, static_cast<int64_t>(data.size()), ReaderOf(data), chunk);
+    EXPECT_TRUE(st) << st.error().What();
+    return d;
+  }
+
+  static inline std::string* dir_ = nullptr;
+  static inline std::string* start_error_ = nullptr;
+  static inline LocalRegistry* registry_ = nullptr;
+  RegistryOptions options_;
+  std::unique_ptr<RegistryClient> client_;
+};
+
+TEST_F(RegistryClientTest, PushesAndPullsAnImage) {
+  std::string layer1 = RandomBytes(300000, 1), layer2 = RandomBytes(1000000, 2);
+  Digest d1 = Sha256Of(layer1), d2 = Sha256Of(layer2);
+  auto exists = client_->BlobExists("test/image", d1);
+  ASSERT_TRUE(exists) << exists.error().What();
+  EXPECT_FALSE(*exists);
+
+  // One layer in a single PUT, one in PATCH chunks that do not divide it.
+  Push("test/image", layer1);
+  int64_t uploaded = 0;
+  auto st = client_->UploadBlob("test/image", d2, static_cast<int64_t>(layer2.size()),
+                                ReaderOf(layer2), 300000, [&](int64_t n) { uploaded = n; });
+  ASSERT_TRUE(st) << st.error().What();
+  EXPECT_EQ(uploaded, 1000000);
+  EXPECT_TRUE(*client_->BlobExists("test/image", d1));
+  EXPECT_TRUE(*client_->BlobExists("test/image", d2));
+
+  std::string config = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers",)"
+                       R"("diff_ids":[]}})";
+  Digest dc = Push("test/image", config);
+  std::string manifest = fmt::format(
+      R"({{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{}",)"
+      R"("size":{}}},"layers":[{{"mediaType":"{}","digest":"{}","size":{}}},)"
+      R"({{"mediaType":"{}","digest":"{}","size":{}}}]}})",
+      spec::media::kOciManifest, spec::media::kOciConfig, dc.String(), config.size(),
+      spec::media::kOciLayerGzip, d1.String(), layer1.size(), spec::media::kOciLayerGzip,
+      d2.String(), layer2.size());
+  st = client_->PutManifest("test/image", "v1", spec::media::kOciManifest, manifest);
+  ASSERT_TRUE(st) << st.error().What();
+
+  // By tag and by digest: the same bytes, type and digest.
+  for (std::string ref : {std::string("v1"), Sha256Of(manifest).String()}) {
+    auto m = client_->GetManifest("test/image", ref);
+    ASSERT_TRUE(m) << ref << ": " << m.error().What();
+    EXPECT_EQ(m->bytes, manifest);
+    EXPECT_EQ(m->media_type, spec::media::kOciManifest);
+    EXPECT_EQ(m->digest, Sha256Of(manifest));
+  }
+
+  int64_t progress = 0;
+  auto got = Fetch(*client_, "test/image", d2, static_cast<int64_t>(layer2.size()), &progress);
+  ASSERT_TRUE(got) << got.error().What();
+  EXPECT_TRUE(*got == layer2);
+  EXPECT_EQ(progress, 1000000);
+  EXPECT_EQ(*Fetch(*client_, "test/image", d1, -1), layer1);
+  EXPECT_EQ(*Fetch(*client_, "test/image", dc, static_cast<int64_t>(config.size())), config);
+
+  // A blob longer than its descriptor says is refused.
+  auto wrong = Fetch(*client_, "test/image", d1, 1000);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().What().find("larger than its 1000 bytes"), std::string::npos);
+}
+
+TEST_F(RegistryClientTest, FetchesBlobsConcurrently) {
+  std::vector<std::string> blobs;
+  std::vector<Digest> digests;
+  for (unsigned i = 0; i < 6; ++i) {
+    blobs.push_back(RandomBytes(200000 + i * 1000, 10 + i));
+    digests.push_back(Push("test/parallel", blobs.back()));
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto got = Fetch(*client_, "test/parallel", digests[i], -1);
+      if (got && *got == blobs[i]) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 6);
+}
+
+TEST_F(RegistryClientTest, MountsBlobsAcrossRepositories) {
+  std::string data = RandomBytes(5000, 3);
+  Digest d = Push("src/repo", data);
+  auto mounted = client_->MountBlob("dst/repo", d, "src/repo");
+  ASSERT_TRUE(mounted) << mounted.error().What();
+  EXPECT_TRUE(*mounted);
+  EXPECT_TRUE(*client_->BlobExists("dst/repo", d));
+  EXPECT_EQ(*Fetch(*client_, "dst/repo", d, 5000), data);
+
+  // A blob the source does not have cannot be mounted: upload instead.
+  Digest absent = Sha256Of("never pushed");
+  auto not_mounted = client_->MountBlob("dst/repo", absent, "src/repo");
+  ASSERT_TRUE(not_mounted) << not_mounted.error().What();
+  EXPECT_FALSE(*not_mounted);
+}
+
+TEST_F(RegistryClientTest, MissingThingsAreNotFound) {
+  Push("test/present", "x");
+  auto m = client_->GetManifest("test/present", "nope");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code(), ENOENT);
+  EXPECT_NE(m.error().What().find(
+                fmt::format("manifest for {}/test/present:nope not found", registry_->host())),
+            std::string::npos)
+      << m.error().What();
+
+  auto blob = Fetch(*client_, "test/present", Sha256Of("absent"), -1);
+  ASSERT_FALSE(blob);
+  EXPECT_EQ(blob.error().code(), ENOENT);
+  EXPECT_NE(blob.error().What().find("not found"), std::string::npos) << blob.error().What();
+
+  auto bad_digest = client_->GetManifest("test/present", "sha256:1234");
+  EXPECT_FALSE(bad_digest);
+}
+
+TEST_F(RegistryClientTest, UnreachableRegistryFailsAfterRetries) {
+  options_.retries = 2;
+  auto c = RegistryClient::Open(fmt::format("127.0.0.1:{}", FreePort()), options_);
+  ASSERT_TRUE(c);
+  auto m = (*c)->GetManifest("x", "latest");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code(), ECONNREFUSED) << m.error().What();
+}
+
+// --- htpasswd basic auth ---
+
+class RegistryBasicAuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access(kRegistryBinary, X_OK) != 0) GTEST_SKIP() << kRegistryBinary << " not installed";
+    if (::access("/usr/bin/htpasswd", X_OK) != 0) GTEST_SKIP() << "htpasswd not installed";
+    dir_ = MakeDir("registry-auth");
+    FILE* p = ::popen("/usr/bin/htpasswd -Bbn user pass", "r");
+    ASSERT_NE(p, nullptr);
+    std::string line(256, '\0');
+    line.resize(::fread(line.data(), 1, line.size(), p));
+    ::pclose(p);
+    ASSERT_TRUE(WriteFileAtomic(dir_ + "/htpasswd", line));
+    auto r = LocalRegistry::Start(
+        dir_,
+        fmt::format("auth:\n  htpasswd:\n    realm: test-realm\n    path: {}/htpasswd\n", dir_));
+    ASSERT_TRUE(r) << r.error().What();
+    registry_ = std::move(*r);
+    options_.docker_config_path = dir_ + "/config.json";
+    options_.initial_backoff = std::chrono::milliseconds(10);
+  }
+  void TearDown() override {
+    registry_.reset();
+    if (!dir_.empty()) (void)RemoveAll(dir_);
+  }
+  std::string dir_;
+  std::unique_ptr<LocalRegistry> registry_;
+  RegistryOptions options_;
+};
+
+TEST_F(RegistryBasicAuthTest, NeedsCredentials) {
+  std::string host = registry_->host();
+  Digest d = Sha256Of("secret layer");
+  {
+    auto anon = RegistryClient::Open(host, options_);
+    ASSERT_TRUE(anon);
+    auto e = (*anon)->BlobExists("foo", d);
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code(), EACCES);
+    EXPECT_EQ(e.error().What(), fmt::format("registry {}: unauthorized: authentication required "
+                                            "(repository foo)",
+                                            host));
+    auto m = (*anon)->GetManifest("foo", "latest");
+    ASSERT_FALSE(m);
+    EXPECT_NE(m.error().What().find(fmt::format(
+                  "pull access denied for {}/foo, repository does not exist or may require "
+                  "'docker login'",
+                  host)),
+              std::string::npos)
+        << m.error().What();
+  }
+
+  // Credentials from a docker config file, as `docker login` leaves them.
+  {
+    auto cfg = DockerConfig::Load(options_.docker_config_path);
+    cfg->Store(host, {"user", "pass"});
+    ASSERT_TRUE(cfg->Save(options_.docker_config_path));
+  }
+  auto authed = RegistryClient::Open(host, options_);
+  ASSERT_TRUE(authed) << authed.error().What();
+  std::string data = "secret layer";
+  ASSERT_TRUE((*authed)->UploadBlob("foo", d, 12, ReaderOf(data)));
+  auto e = (*authed)->BlobExists("foo", d);
+  ASSERT_TRUE(e) << e.error().What();
+  EXPECT_TRUE(*e);
+  EXPECT_EQ(*Fetch(**authed, "foo", d, 12), data);
+
+  EXPECT_TRUE(RegistryClient::Login(host, {"user", "pass"}, options_));
+  auto bad = RegistryClient::Login(host, {"user", "wrong"}, options_);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().What(),
+            fmt::format("login to {}: unauthorized: incorrect username or password", host));
+}
+
+// --- fakes: bearer tokens, redirects, flaky servers ---
+
+constexpr const char* kManifest = R"({"schemaVersion":2,"layers":[]})";
+
+TEST(RegistryBearerTest, FetchesAndCachesTokens) {
+  TinyHttpServer tokens([](const TinyRequest& r) {
+    if (r.Header("authorization") == BasicAuthorization({"alice", "wrong"}))
+      return Reply(401, R"({"details":"incorrect username or password"})");
+    return Reply(200, R"({"token":"tok123","expires_in":300})", {"Content-Type: application/json"});
+  });
+  std::string realm = tokens.url() + "/token";
+  TinyHttpServer registry([&](const TinyRequest& r) {
+    std::string challenge =
+        fmt::format(R"(WWW-Authenticate: Bearer realm="{}",service="fake registry",scope="{}")",
+                    realm, r.target == "/v2/" ? "" : "repository:foo:pull");
+    if (r.Header("authorization") != "Bearer tok123")
+      return Reply(401,
+                   R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})",
+                   {challenge});
+    if (r.target == "/v2/") return Reply(200, "{}");
+    return Reply(200, kManifest,
+                 {fmt::format("Content-Type: {}", spec::media::kOciManifest),
+                  "Docker-Content-Digest: " + Sha256Of(kManifest).String()});
+  });
+
+  RegistryOptions opts;
+  opts.credentials = Credentials{"alice", "secret"};
+  auto c = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c);
+  for (int i = 0; i < 3; ++i) {
+    auto m = (*c)->GetManifest("foo", "latest");
+    ASSERT_TRUE(m) << m.error().What();
+    EXPECT_EQ(m->bytes, kManifest);
+    EXPECT_EQ(m->media_type, spec::media::kOciManifest);
+  }
+  // One token, fetched with the user's credentials for the repository's
+  // pull scope, and reused: one 401, then three authorized requests.
+  auto treqs = tokens.requests();
+  ASSERT_EQ(treqs.size(), 1u);
+  EXPECT_EQ(treqs[0].target,
+            "/token?service=fake%20registry&scope=repository%3Afoo%3Apull&account=alice");
+  EXPECT_EQ(treqs[0].Header("authorization"), BasicAuthorization({"alice", "secret"}));
+  auto rreqs = registry.requests();
+  // The insecure probe of https fails before reaching the server; then
+  // GET /v2/ probe over http, the 401, and three authorized GETs.
+  ASSERT_EQ(rreqs.size(), 5u);
+  EXPECT_EQ(rreqs[0].target, "/v2/");
+  EXPECT_EQ(rreqs[1].Header("authorization"), "");
+  EXPECT_EQ(rreqs[1].Header("accept"), spec::ManifestAcceptHeader());
+  EXPECT_EQ(rreqs[4].Header("authorization"), "Bearer tok123");
+  EXPECT_NE(rreqs[4].Header("user-agent").find("berth/"), std::string::npos);
+
+  // Login goes through the same challenge; wrong credentials fail at the
+  // token server.
+  EXPECT_TRUE(RegistryClient::Login(registry.host(), {"alice", "secret"}, opts));
+  auto bad = RegistryClient::Login(registry.host(), {"alice", "wrong"}, opts);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().What().find("unauthorized: incorrect username or password"),
+            std::string::npos)
+      << bad.error().What();
+}
+
+TEST(RegistryRedirectTest, BlobRedirectsDropAuthorization) {
+  std::string blob = RandomBytes(70000, 7);
+  Digest d = Sha256Of(blob);
+  TinyHttpServer storage([&](const TinyRequest&) { return Reply(200, blob); });
+  TinyHttpServer registry([&](const TinyRequest& r) {
+    if (r.Header("authorization") != BasicAuthorization({"u", "p"}))
+      return Reply(401, "", {R"(WWW-Authenticate: Basic realm="x")"});
+    if (r.target == "/v2/") return Reply(200, "{}");
+    return Reply(307, "", {"Location: " + storage.url() + "/bucket/obj?sig=1"});
+  });
+  RegistryOptions opts;
+  opts.credentials = Credentials{"u", "p"};
+  auto c = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c);
+  auto got = Fetch(**c, "foo", d, static_cast<int64_t>(blob.size()));
+  ASSERT_TRUE(got) << got.error().What();
+  EXPECT_TRUE(*got == blob);
+  auto sreqs = storage.requests();
+  ASSERT_EQ(sreqs.size(), 1u);
+  EXPECT_EQ(sreqs[0].target, "/bucket/obj?sig=1");
+  EXPECT_EQ(sreqs[0].Header("authorization"), "");
+}
+
+TEST(RegistryRetryTest, RetriesServerErrorsAndResumesBrokenBlobs) {
+  std::string blob = RandomBytes(100000, 9);
+  Digest d = Sha256Of(blob);
+  std::atomic<int> blob_requests{0};
+  TinyHttpServer registry([&](const TinyRequest& r) {
+    if (r.target == "/v2/") return Reply(200, "{}");
+    switch (blob_requests++) {
+      case 0:
+        return Reply(503, "overloaded");
+      case 1: {  // announces the whole blob, sends 40000 bytes and hangs up
+        std::string full = Reply(200, blob);
+        return full.substr(0, full.size() - blob.size() + 40000);
+      }
+      default: {
+        std::string range = r.Header("range");
+        if (range != "bytes=40000-") return Reply(400, "bad range " + range);
+        return Reply(206, std::string_view(blob).substr(40000),
+                     {"Content-Range: bytes 40000-99999/100000"});
+      }
+    }
+  });
+  RegistryOptions opts;
+  opts.credentials = Credentials{};
+  opts.initial_backoff = std::chrono::milliseconds(1);
+  auto c = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c);
+  auto got = Fetch(**c, "foo", d, 100000);
+  ASSERT_TRUE(got) << got.error().What();
+  EXPECT_EQ(blob_requests.load(), 3);
+  EXPECT_TRUE(*got == blob);
+}
+
+TEST(RegistryRetryTest, GivesUpAfterTheConfiguredRetries) {
+  std::atomic<int> n{0};
+  TinyHttpServer registry([&](const TinyRequest& r) {
+    if (r.target == "/v2/") return Reply(200, "{}");
+    ++n;
+    return Reply(500, R"({"errors":[{"code":"UNKNOWN","message":"storage is on fire"}]})");
+  });
+  RegistryOptions opts;
+  opts.credentials = Credentials{};
+  opts.retries = 2;
+  opts.initial_backoff = std::chrono::milliseconds(1);
+  auto c = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c);
+  auto e = (*c)->GetManifest("foo", "latest");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(n.load(), 3);
+  EXPECT_NE(e.error().What().find("unknown: storage is on fire"), std::string::npos)
+      << e.error().What();
+}
+
+TEST(RegistryOptionsTest, LoopbackAndListedHostsAreInsecure) {
+  RegistryOptions o;
+  EXPECT_TRUE(IsInsecureRegistry("127.0.0.1:5000", o));
+  EXPECT_TRUE(IsInsecureRegistry("127.3.4.5", o));
+  EXPECT_TRUE(IsInsecureRegistry("localhost:5000", o));
+  EXPECT_TRUE(IsInsecureRegistry("[::1]:5000", o));
+  EXPECT_FALSE(IsInsecureRegistry("registry-1.docker.io", o));
+  EXPECT_FALSE(IsInsecureRegistry("10.1.2.3:5000", o));
+  o.insecure_registries = {"reg.lan:5000", "10.0.0.0/8", "http://plain.example/"};
+  EXPECT_TRUE(IsInsecureRegistry("reg.lan:5000", o));
+  EXPECT_FALSE(IsInsecureRegistry("reg.lan:5001", o));
+  EXPECT_TRUE(IsInsecureRegistry("10.1.2.3:5000", o));
+  EXPECT_TRUE(IsInsecureRegistry("plain.example", o));
+}
+
+}  // namespace
+}  // namespace berth::image
