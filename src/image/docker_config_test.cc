@@ -126,8 +126,9 @@ TEST_F(DockerConfigTest, KeysAndDefaultPath) {
   ::setenv("DOCKER_CONFIG", "/etc/somewhere", 1);
   EXPECT_EQ(DefaultDockerConfigPath(), "/etc/somewhere/config.json");
   ::unsetenv("DOCKER_CONFIG");
-  if (const char* home = ::getenv("HOME"))
+  if (const char* home = ::getenv("HOME")) {
     EXPECT_EQ(DefaultDockerConfigPath(), std::string(home) + "/.docker/config.json");
+  }
   if (old) ::setenv("DOCKER_CONFIG", saved.c_str(), 1);
 }
 

@@ -4,6 +4,7 @@
 // token servers, redirects to storage, failures mid-blob).
 #include "image/registry_client.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
