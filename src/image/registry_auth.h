@@ -30,9 +30,10 @@ namespace berth::image {
 struct Credentials {
   std::string username;
   std::string password;
-  // An OAuth refresh token some registries hand out instead of keeping the
-  // password ("identitytoken" in config.json). Read and stored, not used
-  // for token requests yet.
+  // An OAuth2 refresh token some registries hand out instead of keeping the
+  // password ("identitytoken" in config.json); when set, bearer tokens are
+  // got by exchanging it (POST grant_type=refresh_token) instead of by
+  // basic auth.
   std::string identity_token;
   bool operator==(const Credentials&) const = default;
 };

@@ -210,15 +210,28 @@ struct RegistryClient::Impl {
       realm = ep.realm;
       service = ep.service;
     }
-    std::string url = realm;
-    if (!service.empty()) url = AppendQuery(url, "service=" + http::QueryEscape(service));
-    for (const auto& s : scopes) url = AppendQuery(url, "scope=" + http::QueryEscape(s));
-    http::Request req{.url = url, .verify_tls = !ep.insecure};
+    http::Request req{.url = realm, .verify_tls = !ep.insecure};
     req.user_agent = options.user_agent;
-    if (ep.creds) {
-      url = AppendQuery(url, "account=" + http::QueryEscape(ep.creds->username));
-      req.url = url;
-      req.headers.push_back("Authorization: " + BasicAuthorization(*ep.creds));
+    std::string form;
+    if (ep.creds && !ep.creds->identity_token.empty()) {
+      // An identity token is an OAuth2 refresh token: exchange it by POST
+      // (scopes space-separated in one parameter, as OAuth2 has them).
+      form = fmt::format("grant_type=refresh_token&client_id=berth&refresh_token={}",
+                         http::QueryEscape(ep.creds->identity_token));
+      if (!service.empty()) form += "&service=" + http::QueryEscape(service);
+      if (!scopes.empty()) form += "&scope=" + http::QueryEscape(Join(scopes, " "));
+      req.method = "POST";
+      req.body = form;
+      req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+    } else {
+      // Docker's token protocol: a GET, with basic credentials when we
+      // have them (anonymous otherwise).
+      if (!service.empty()) req.url = AppendQuery(req.url, "service=" + http::QueryEscape(service));
+      for (const auto& s : scopes) req.url = AppendQuery(req.url, "scope=" + http::QueryEscape(s));
+      if (ep.creds) {
+        req.url = AppendQuery(req.url, "account=" + http::QueryEscape(ep.creds->username));
+        req.headers.push_back("Authorization: " + BasicAuthorization(*ep.creds));
+      }
     }
     auto resp = TRY_CTX(Retrying([&] { return http::Perform(req); }), "fetch token for {}", domain);
     if (resp.status == 401 || resp.status == 403) {
@@ -379,7 +392,10 @@ Result<std::unique_ptr<RegistryClient>> RegistryClient::Open(std::string_view do
   // Stored logins, unless the caller brought credentials.
   std::optional<DockerConfig> config;
   if (options.credentials) {
-    impl->registry.creds = options.credentials;
+    // Empty credentials mean "anonymous", not an empty user name.
+    const Credentials& c = *options.credentials;
+    if (!c.username.empty() || !c.password.empty() || !c.identity_token.empty())
+      impl->registry.creds = c;
   } else {
     std::string path =
         options.docker_config_path.empty() ? DefaultDockerConfigPath() : options.docker_config_path;

@@ -57,7 +57,7 @@ struct RegistryOptions {
   // DefaultDockerConfigPath().
   std::string docker_config_path;
   // Credentials to use instead of the config file's (for `login`, and
-  // `--username/--password` style callers).
+  // `--username/--password` style callers). Set but empty means anonymous.
   std::optional<Credentials> credentials;
   // Retries after the first attempt, for connection errors, 429 and 5xx.
   int retries = 3;

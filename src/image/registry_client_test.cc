@@ -556,6 +556,81 @@ TEST(RegistryBearerTest, FetchesAndCachesTokens) {
       << bad.error().What();
 }
 
+TEST(RegistryBearerTest, ExchangesIdentityTokens) {
+  TinyHttpServer tokens([](const TinyRequest& r) {
+    if (r.method == "POST" && r.body.find("refresh_token=rt%2F1") != std::string::npos)
+      return Reply(200, R"({"access_token":"tok9","expires_in":60})");
+    return Reply(401, "{}");
+  });
+  std::string realm = tokens.url() + "/token";
+  TinyHttpServer registry([&](const TinyRequest& r) {
+    if (r.Header("authorization") != "Bearer tok9")
+      return Reply(401, "",
+                   {fmt::format(R"(WWW-Authenticate: Bearer realm="{}",service="svc")", realm)});
+    return Reply(200, kManifest, {fmt::format("Content-Type: {}", spec::media::kOciManifest)});
+  });
+  RegistryOptions opts;
+  opts.credentials = Credentials{"00000000-0000-0000-0000-000000000000", "", "rt/1"};
+  auto c = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c);
+  auto m = (*c)->GetManifest("foo", "latest");
+  ASSERT_TRUE(m) << m.error().What();
+  auto treqs = tokens.requests();
+  ASSERT_EQ(treqs.size(), 1u);
+  EXPECT_EQ(treqs[0].method, "POST");
+  EXPECT_EQ(treqs[0].Header("content-type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(treqs[0].body,
+            "grant_type=refresh_token&client_id=berth&refresh_token=rt%2F1&service=svc&"
+            "scope=repository%3Afoo%3Apull");
+}
+
+TEST(RegistryMirrorTest, PullsFromDockerHubMirrorsFirst) {
+  std::string blob = RandomBytes(1000, 5);
+  TinyHttpServer mirror([&](const TinyRequest& r) {
+    if (r.target == "/v2/library/busybox/manifests/latest")
+      return Reply(200, kManifest, {fmt::format("Content-Type: {}", spec::media::kOciManifest)});
+    if (r.target == "/v2/library/busybox/blobs/" + Sha256Of(blob).String()) return Reply(200, blob);
+    return Reply(404, "");
+  });
+  RegistryOptions opts;
+  opts.credentials = Credentials{};
+  opts.mirrors = {mirror.url() + "/"};
+  auto c = RegistryClient::Open("docker.io", opts);
+  ASSERT_TRUE(c);
+  EXPECT_EQ((*c)->host(), "registry-1.docker.io");
+  auto m = (*c)->GetManifest("library/busybox", "latest");
+  ASSERT_TRUE(m) << m.error().What();
+  EXPECT_EQ(m->bytes, kManifest);
+  EXPECT_EQ(*Fetch(**c, "library/busybox", Sha256Of(blob), 1000), blob);
+  EXPECT_EQ(mirror.requests().size(), 2u);
+}
+
+TEST(RegistryManifestTest, RefusesManifestsThatDoNotMatchTheirDigest) {
+  TinyHttpServer registry([&](const TinyRequest& r) {
+    std::vector<std::string> headers = {"Content-Type: application/json"};
+    if (r.target.ends_with("/lying"))
+      headers.push_back("Docker-Content-Digest: " + Sha256Of("other").String());
+    return Reply(200, kManifest, headers);
+  });
+  RegistryOptions opts;
+  opts.credentials = Credentials{};
+  auto c = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c);
+  auto by_digest = (*c)->GetManifest("foo", Sha256Of("other").String());
+  ASSERT_FALSE(by_digest);
+  EXPECT_EQ(by_digest.error().code(), EBADMSG);
+  EXPECT_NE(
+      by_digest.error().What().find("sent content with digest " + Sha256Of(kManifest).String()),
+      std::string::npos)
+      << by_digest.error().What();
+  auto lying = (*c)->GetManifest("foo", "lying");
+  ASSERT_FALSE(lying);
+  EXPECT_NE(lying.error().What().find("does not match"), std::string::npos);
+  auto honest = (*c)->GetManifest("foo", "honest");
+  ASSERT_TRUE(honest) << honest.error().What();
+  EXPECT_EQ(honest->media_type, "application/json");
+}
+
 TEST(RegistryRedirectTest, BlobRedirectsDropAuthorization) {
   std::string blob = RandomBytes(70000, 7);
   Digest d = Sha256Of(blob);
