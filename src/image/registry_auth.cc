@@ -1,0 +1,188 @@
+#include "image/registry_auth.h"
+
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace berth::image {
+namespace {
+
+// RFC 7230 "tchar": the characters of an unquoted token.
+bool IsTokenChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         (c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// A cursor over one header value.
+struct Scanner {
+  std::string_view s;
+  size_t i = 0;
+
+  bool AtEnd() const { return i >= s.size(); }
+  char Peek() const { return AtEnd() ? '\0' : s[i]; }
+  void SkipSpace() {
+    while (!AtEnd() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  }
+  std::string_view Token() {
+    size_t start = i;
+    while (!AtEnd() && IsTokenChar(s[i])) ++i;
+    return s.substr(start, i - start);
+  }
+  // A quoted-string, the opening quote already under the cursor.
+  Result<std::string> Quoted() {
+    std::string out;
+    ++i;
+    while (!AtEnd()) {
+      char c = s[i++];
+      if (c == '"') return out;
+      if (c == '\\') {
+        if (AtEnd()) break;
+        c = s[i++];
+      }
+      out += c;
+    }
+    return Fail("unterminated quoted string");
+  }
+};
+
+}  // namespace
+
+std::string AuthChallenge::Param(const std::string& key) const {
+  auto it = params.find(key);
+  return it == params.end() ? std::string() : it->second;
+}
+
+Result<std::vector<AuthChallenge>> ParseWwwAuthenticate(std::string_view header) {
+  auto bad = [&](std::string_view why) {
+    return Fail("invalid WWW-Authenticate header {:?}: {}", std::string(header), why);
+  };
+  Scanner sc{header};
+  std::vector<AuthChallenge> out;
+  while (true) {
+    // Challenges are separated by commas; empty list elements are allowed.
+    while (sc.Peek() == ',' || sc.Peek() == ' ' || sc.Peek() == '\t') ++sc.i;
+    if (sc.AtEnd()) break;
+    std::string_view scheme = sc.Token();
+    if (scheme.empty()) return bad("expected an auth scheme");
+    AuthChallenge ch;
+    ch.scheme = Lower(scheme);
+    // auth-params: name=value pairs separated by commas. A bare token that
+    // is not followed by "=" starts the next challenge.
+    while (true) {
+      sc.SkipSpace();
+      size_t mark = sc.i;
+      while (sc.Peek() == ',' || sc.Peek() == ' ' || sc.Peek() == '\t') ++sc.i;
+      std::string_view name = sc.Token();
+      sc.SkipSpace();
+      if (name.empty() || sc.Peek() != '=') {
+        sc.i = mark;
+        break;
+      }
+      ++sc.i;
+      sc.SkipSpace();
+      std::string value;
+      if (sc.Peek() == '"') {
+        auto q = sc.Quoted();
+        if (!q) return bad(q.error().message());
+        value = std::move(*q);
+      } else {
+        value = std::string(sc.Token());
+      }
+      ch.params[Lower(name)] = std::move(value);
+    }
+    out.push_back(std::move(ch));
+    // Anything other than a separator or the next scheme is garbage.
+    sc.SkipSpace();
+    if (!sc.AtEnd() && sc.Peek() != ',' && !IsTokenChar(sc.Peek()))
+      return bad(fmt::format("unexpected {:?} at offset {}", sc.Peek(), sc.i));
+    // A token68 credential ("Negotiate abc==") is not something a
+    // registry sends; refuse it rather than misread it as a scheme.
+    if (!sc.AtEnd() && sc.Peek() != ',' && !out.back().params.empty())
+      return bad("expected ',' between challenges");
+  }
+  if (out.empty()) return bad("no challenge");
+  return out;
+}
+
+namespace {
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}
+
+std::string Base64Encode(std::string_view data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += kB64[v & 63];
+  }
+  if (size_t rest = data.size() - i; rest > 0) {
+    uint32_t v = uint8_t(data[i]) << 16;
+    if (rest == 2) v |= uint8_t(data[i + 1]) << 8;
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += rest == 2 ? kB64[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+Result<std::string> Base64Decode(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return Fail("invalid base64: bad length");
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const char* p = c ? std::strchr(kB64, c) : nullptr;
+    if (p == nullptr) return Fail("invalid base64: unexpected character {:?}", c);
+    acc = (acc << 6) | static_cast<uint32_t>(p - kB64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+std::string BasicAuthorization(const Credentials& c) {
+  return "Basic " + Base64Encode(c.username + ":" + c.password);
+}
+
+Result<BearerToken> ParseTokenResponse(std::string_view body,
+                                       std::chrono::steady_clock::time_point now) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Fail("token server response is not a JSON object");
+  BearerToken t;
+  for (const char* key : {"token", "access_token"}) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_string() && !it->get<std::string>().empty()) {
+      t.token = it->get<std::string>();
+      break;
+    }
+  }
+  if (t.token.empty()) return Fail("token server response has no token");
+  int64_t seconds = 60;
+  if (auto it = j.find("expires_in"); it != j.end() && it->is_number_integer())
+    seconds = std::max<int64_t>(it->get<int64_t>(), 1);
+  t.expires = now + std::chrono::milliseconds(seconds * 900);
+  return t;
+}
+
+std::string RepositoryScope(std::string_view repo, bool push) {
+  return fmt::format("repository:{}:{}", repo, push ? "pull,push" : "pull");
+}
+
+}  // namespace berth::image
