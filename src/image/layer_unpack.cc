@@ -172,7 +172,7 @@ struct PendingDir {
 
 class Unpacker {
  public:
-  Unpacker(const UnpackOptions& options) : options_(options) {
+  explicit Unpacker(const UnpackOptions& options) : options_(options) {
     prefix_ = options.layer.empty() ? "layer" : "layer " + options.layer;
   }
   Result<UnpackStats> Run(const ReadFn& read_compressed, int rootfd);
@@ -226,8 +226,8 @@ class Unpacker {
 };
 
 Result<UnpackStats> Unpacker::Run(const ReadFn& read_compressed, int rootfd) {
-  // Our own read-write fd of the root: the caller's may be O_PATH, and
-  // xattrs (opaque markers) need a real one.
+  // Our own fd of the root: the caller's may be O_PATH, and fsetxattr
+  // (opaque markers on the root) needs a real one.
   root_.Reset(::openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root_) return std::unexpected(LayerError(FailErrno("open the layer root").error()));
 
