@@ -26,6 +26,8 @@ Result<std::vector<std::string>> StringList(const json& v, const std::string& pa
 Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg) {
   auto text = ReadFile(path);
   if (!text) return std::unexpected(text.error().Context("config file " + path));
+  // An empty file (or /dev/null) sets nothing.
+  if (text->find_first_not_of(" \t\r\n") == std::string::npos) return Ok();
   json j = json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return Fail("config file {}: not a JSON object", path);

@@ -71,7 +71,6 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
   const std::string want = ref.digest ? ref.digest->String() : ref.tag;
   const std::string name = ref.FamiliarString();
   auto client = TRY_CTX(RegistryClient::Open(ref.domain, options_.registry), "pull {}", name);
-  progress.Emit(want, "Pulling from " + ref.path);
 
   // Everything this pull writes is leased until the image is recorded, so
   // a GC running meanwhile keeps it; a pull killed mid-way leaves a lease
@@ -91,7 +90,10 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
   };
 
   // 1. Resolve the reference to one manifest.
+  // Nothing is reported before the reference resolves, so a missing image
+  // is a plain error response, as docker gives it.
   FetchedManifest top = TRY(client->GetManifest(ref.path, want));
+  progress.Emit(want, "Pulling from " + ref.path);
   FetchedManifest man = top;
   auto kind = TRY_CTX(spec::ClassifyManifest(top.media_type, top.bytes), "pull {}", name);
   if (kind == spec::DocumentKind::kIndex) {

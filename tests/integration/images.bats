@@ -1,0 +1,212 @@
+#!/usr/bin/env bats
+# berthd's image endpoints and the berth client's image commands, against a
+# real docker-registry on loopback: pull (layers unpacked, shared, verified),
+# images, inspect, history, tag, rmi with GC, and a daemon killed mid-pull.
+
+load daemon_helpers
+
+setup_file() {
+  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
+  T=$(mktemp -d /tmp/berth-images-XXXXXX)
+  export T
+  start_registry
+  export REG
+}
+
+teardown_file() {
+  [ -n "${T:-}" ] || return 0
+  if [ -f "$T/registry.pid" ]; then
+    kill "$(cat "$T/registry.pid")" 2>/dev/null || true
+    wait_gone "$(cat "$T/registry.pid")"
+  fi
+  rm -rf "$T"
+}
+
+setup() {
+  rm -rf "$T/data" "$T/run" "$T/berthd.log"
+  start_berthd
+}
+
+teardown() {
+  stop_berthd
+  rm -rf "$T/data" "$T/run"
+}
+
+@test "pull unpacks every layer into shared snapshots and records the image" {
+  run b pull "$REG/test/app"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Pulling from test/app"* ]]
+  [[ "$output" == *"Pull complete"* ]]
+  [[ "$output" == *"Status: Downloaded newer image for $REG/test/app:latest"* ]]
+  [ "${lines[-1]}" = "$REG/test/app:latest" ]
+  # Two layers, each one directory; the app layer has its file and a
+  # whiteout (0/0 character device) for the deleted /etc/group.
+  [ "$(ls "$DATA/snapshots/layers" | wc -l)" -eq 2 ]
+  hello=$(find "$DATA/snapshots/layers" -path '*/fs/app/hello')
+  [ "$(cat "$hello")" = "hello from the app layer" ]
+  wh=$(find "$DATA/snapshots/layers" -path '*/fs/etc/group' -type c)
+  [ "$(stat -c %t:%T "$wh")" = "0:0" ]
+  bb=$(find "$DATA/snapshots/layers" -path '*/fs/bin/busybox' -type f)
+  cmp "$bb" "$(command -v busybox)"
+  # The stored blobs are the registry's, byte for byte.
+  for blob in "$DATA"/blobs/sha256/*; do
+    [ "sha256:$(sha256sum "$blob" | cut -c1-64)" = "sha256:$(basename "$blob")" ]
+  done
+  # base shares app's first layer: pulling it adds no layer directory.
+  run b pull "$REG/test/base"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Already exists"* ]]
+  [ "$(ls "$DATA/snapshots/layers" | wc -l)" -eq 2 ]
+}
+
+@test "a second pull of the same image is up to date and writes nothing" {
+  b pull -q "$REG/test/base"
+  before=$(find "$DATA/blobs" "$DATA/snapshots" -newer "$DATA/berth.db" | wc -l)
+  run b pull "$REG/test/base"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Status: Image is up to date for $REG/test/base:latest"* ]]
+  [ "$(ls "$DATA/snapshots/layers" | wc -l)" -eq 1 ]
+}
+
+@test "images, inspect and history show what the image config says" {
+  b pull -q "$REG/test/app"
+  run b images
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]]
+  [[ "${lines[1]}" =~ ^$REG/test/app\ +latest\ +[0-9a-f]{12}\ + ]]
+  id=$(b inspect -f '{{.Id}}' "$REG/test/app")
+  [[ "$id" =~ ^sha256:[0-9a-f]{64}$ ]]
+  [ "$(b images -q)" = "${id:7:12}" ]
+  [ "$(b inspect -f '{{.Config.Env}}' "$REG/test/app")" = "[GREETING=hi]" ]
+  [ "$(b inspect -f '{{.Config.WorkingDir}}' "$REG/test/app")" = "/app" ]
+  [ "$(b inspect -f '{{json .Config.Cmd}}' "$REG/test/app")" = '["cat","/app/hello"]' ]
+  [ "$(b inspect -f '{{.RootFS.Layers}}' "$REG/test/app" | wc -w)" -eq 2 ]
+  # The config blob's digest is the image ID.
+  [ "$(sha256sum "$DATA/blobs/sha256/${id:7}" | cut -c1-64)" = "${id:7}" ]
+  [ "$(b images --filter label=org.berth.test=app -q)" = "${id:7:12}" ]
+  [ -z "$(b images --filter label=org.berth.test=other -q)" ]
+  run b history "$REG/test/app"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" =~ ^IMAGE\ +CREATED\ +CREATED\ BY\ +SIZE\ +COMMENT$ ]]
+  [[ "${lines[1]}" == "${id:7:12}"* ]]
+}
+
+@test "tag adds a name; rmi untags first, deletes with the last name, then collects" {
+  b pull -q "$REG/test/app"
+  b tag "$REG/test/app" mine/app:v1
+  run b images --format '{{.Repository}}:{{.Tag}}'
+  [[ "$output" == *"mine/app:v1"* ]]
+  run b rmi mine/app:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "Untagged: mine/app:v1" ]
+  [ "$(count_files blobs)" -eq 5 ]
+  run b rmi "$REG/test/app"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Untagged: $REG/test/app:latest"* ]]
+  [[ "$output" == *"Deleted: sha256:"* ]]
+  # Nothing of the image remains: blobs, layer dirs, records.
+  [ "$(count_files blobs)" -eq 0 ]
+  [ "$(ls "$DATA/snapshots/layers" | wc -l)" -eq 0 ]
+  [ -z "$(b images -q)" ]
+}
+
+@test "removing one image keeps the layers another image shares" {
+  b pull -q "$REG/test/app"
+  b pull -q "$REG/test/base"
+  b rmi "$REG/test/app"
+  [ "$(ls "$DATA/snapshots/layers" | wc -l)" -eq 1 ]
+  [ -n "$(find "$DATA/snapshots/layers" -path '*/fs/bin/busybox')" ]
+  [ -z "$(find "$DATA/snapshots/layers" -path '*/fs/app/hello')" ]
+}
+
+@test "bad names and missing images get docker's one-line errors" {
+  run b pull "$REG/test/nope"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == "Error response from daemon: "*"test/nope"*"not found"* ]]
+  run b pull "UPPER/case"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"invalid reference format: repository name must be lowercase"* ]]
+  run b rmi nothere
+  [ "$status" -eq 1 ]
+  [ "$output" = "Error: No such image: nothere:latest" ]
+  run b inspect nothere
+  [ "$status" -eq 1 ]
+  [ "$output" = "Error: No such image: nothere" ]
+  # Nothing was recorded or left in ingest.
+  [ -z "$(b images -q)" ]
+  [ "$(count_files ingest)" -eq 0 ]
+}
+
+@test "a blob whose content does not match its digest is never stored" {
+  b pull -q "$REG/test/base"
+  layer=$(b inspect -f '{{json .RootFS.Layers}}' "$REG/test/base")
+  b rmi -f "$REG/test/base"
+  # Corrupt the registry's copy of the layer blob (same size).
+  mf=$(curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$REG/v2/test/base/manifests/latest")
+  blob=$(echo "$mf" | jq -r '.layers[0].digest')
+  data=$(find "$T/registry" -path "*/blobs/sha256/*/${blob:7}/data")
+  cp "$data" "$T/good-blob"
+  printf 'XXXX' | dd of="$data" bs=1 seek=100 conv=notrunc 2>/dev/null
+  run b pull "$REG/test/base"
+  cp "$T/good-blob" "$data"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"layer $blob"*"mismatch"* ]]
+  [ -z "$(b images -q)" ]
+  [ ! -e "$DATA/blobs/sha256/${blob:7}" ]
+  [ "$(ls "$DATA/snapshots/layers" | wc -l)" -eq 0 ]
+  [ "$(ls "$DATA/snapshots/staging" | wc -l)" -eq 0 ]
+  [ "$(count_files ingest)" -eq 0 ]
+}
+
+@test "a daemon killed during a pull restarts consistent and the pull then succeeds" {
+  # Slow the pull down by holding many layers? One image is enough: kill as
+  # soon as the first progress line appears.
+  ( b pull "$REG/test/app" >"$T/pull.out" 2>&1 & )
+  wait_for grep -q "Pulling fs layer" "$T/pull.out"
+  kill -9 "$(cat "$T/berthd.pid")"
+  wait_gone "$(cat "$T/berthd.pid")"
+  rm -f "$T/berthd.pid"
+  start_berthd
+  [ "$(count_files ingest)" -eq 0 ]
+  [ "$(ls "$DATA/snapshots/staging" | wc -l)" -eq 0 ]
+  [ -z "$(b images -q)" ]
+  run b pull "$REG/test/app"
+  [ "$status" -eq 0 ]
+  [ -n "$(find "$DATA/snapshots/layers" -path '*/fs/app/hello')" ]
+}
+
+@test "the API negotiates versions and answers /_ping, /version and /info as docker does" {
+  run curl -sS -i --unix-socket "$SOCK" http://x/_ping
+  [[ "$output" == *"Api-Version: 1.47"* ]]
+  [[ "$output" == *"Ostype: linux"* ]]
+  [[ "${lines[-1]}" == "OK" ]]
+  run curl -sS -I --unix-socket "$SOCK" http://x/_ping
+  [[ "$output" == *"HTTP/1.1 200 OK"* ]]
+  run curl -sS -w '%{http_code}' --unix-socket "$SOCK" http://x/v1.40/version
+  [[ "$output" == *'client version 1.40 is too old. Minimum supported API version is 1.41'*'400' ]]
+  [ "$(api GET /v1.41/version | jq -r .ApiVersion)" = 1.47 ]
+  [ "$(api GET /v1.41/version | jq -r .MinAPIVersion)" = 1.41 ]
+  [ "$(api GET /info | jq -r .DockerRootDir)" = "$DATA" ]
+  [ "$(api GET /info | jq -r .NCPU)" = "$(nproc)" ]
+  run curl -sS -w '%{http_code}' --unix-socket "$SOCK" http://x/v1.47/nope
+  [ "$output" = '{"message":"page not found"}
+404' ]
+  # The socket is 0660.
+  [ "$(stat -c %a "$SOCK")" = 660 ]
+}
+
+@test "a second berthd on the same data root is refused and the first keeps serving" {
+  run "$BERTHD" --config-file /dev/null --data-root "$DATA" --exec-root "$T/run2" \
+    -H "unix://$T/other.sock"
+  [ "$status" -eq 1 ]
+  [ "$output" = "berthd: data root $DATA is in use by another berthd" ]
+  [ ! -e "$T/other.sock" ]
+  curl -sf --unix-socket "$SOCK" http://x/_ping
+}
