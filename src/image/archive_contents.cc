@@ -152,8 +152,8 @@ Result<ArchiveContents> ReadArchiveContents(const ContentStore& content, const R
       std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
       if (target.starts_with("/"))
         return Fail("entry {:?}: link target {:?} is absolute", path, std::string(target));
-      out.links[path] = TRY_CTX(CleanArchivePath(dir + "/" + std::string(target), true),
-                                "entry {:?}: link target", path);
+      std::string joined = dir.empty() ? std::string(target) : dir + "/" + std::string(target);
+      out.links[path] = TRY_CTX(CleanArchivePath(joined, true), "entry {:?}: link target", path);
       continue;
     }
     if (type != AE_IFREG) return Fail("entry {:?}: not a regular file, directory or link", path);
