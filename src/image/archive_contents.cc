@@ -20,7 +20,7 @@ constexpr size_t kChunk = 1 << 20;
 // components dropped, ".." pops one (refused when nothing is left to
 // pop). `allow_dotdot` is false for entry names, which must never climb.
 Result<std::string> CleanArchivePath(std::string_view path, bool allow_dotdot) {
-  if (path.starts_with("/")) return Fail("entry {:?}: absolute path", std::string(path));
+  if (path.starts_with("/")) return Fail("absolute path");
   std::vector<std::string_view> parts;
   std::string_view rest = path;
   while (!rest.empty()) {
@@ -29,8 +29,7 @@ Result<std::string> CleanArchivePath(std::string_view path, bool allow_dotdot) {
     rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
     if (part.empty() || part == ".") continue;
     if (part == "..") {
-      if (!allow_dotdot || parts.empty())
-        return Fail("entry {:?}: path escapes the archive", std::string(path));
+      if (!allow_dotdot || parts.empty()) return Fail("path escapes the archive");
       parts.pop_back();
       continue;
     }
@@ -135,14 +134,15 @@ Result<ArchiveContents> ReadArchiveContents(const ContentStore& content, const R
     if (r < ARCHIVE_WARN) return reader.Failed(last == "archive" ? last : "after " + last);
     const char* raw = archive_entry_pathname(e);
     if (!raw) return Fail("after {}: entry without a usable name", last);
-    std::string path = TRY(CleanArchivePath(raw, false));
+    std::string path = TRY_CTX(CleanArchivePath(raw, false), "entry {:?}", raw);
     last = path;
     if (path.empty()) continue;  // "./"
 
     // Links name another file of the archive (old docker-archives link a
     // repeated layer to its first copy); they are resolved after the end.
     if (const char* hard = archive_entry_hardlink(e)) {
-      out.links[path] = TRY(CleanArchivePath(hard, false));
+      out.links[path] =
+          TRY_CTX(CleanArchivePath(hard, false), "entry {:?}: link target {:?}", path, hard);
       continue;
     }
     mode_t type = archive_entry_filetype(e);
@@ -151,9 +151,10 @@ Result<ArchiveContents> ReadArchiveContents(const ContentStore& content, const R
       std::string_view target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
       std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
       if (target.starts_with("/"))
-        return Fail("entry {:?}: link target {:?} is absolute", path, std::string(target));
+        return Fail("entry {:?}: link target {:?}: absolute path", path, std::string(target));
       std::string joined = dir.empty() ? std::string(target) : dir + "/" + std::string(target);
-      out.links[path] = TRY_CTX(CleanArchivePath(joined, true), "entry {:?}: link target", path);
+      out.links[path] = TRY_CTX(CleanArchivePath(joined, true), "entry {:?}: link target {:?}",
+                                path, std::string(target));
       continue;
     }
     if (type != AE_IFREG) return Fail("entry {:?}: not a regular file, directory or link", path);

@@ -222,7 +222,7 @@ bool Have(const char* tool) {
 
 // Runs a shell command; its output goes to `log` for the failure message.
 int Sh(const std::string& cmd, const std::string& log) {
-  return std::system((cmd + " >" + log + " 2>&1").c_str());
+  return std::system(("(" + cmd + ") >" + log + " 2>&1").c_str());
 }
 
 class ArchiveTest : public ::testing::Test {
@@ -444,6 +444,56 @@ TEST_F(ArchiveTest, LoadsArchivesWrittenBySkopeo) {
   }
 }
 
+TEST_F(ArchiveTest, LoadFollowsANestedIndexToTheHostPlatform) {
+  Root a(dir_ + "/a");
+  BuiltImage b = BuildImage(a, kLayers, kRef);
+  auto files = ListTar(a.Save({{b.id, {}}}, ArchiveFormat::kOci));
+  std::string index =
+      json{{"schemaVersion", 2},
+           {"mediaType", spec::media::kOciIndex},
+           {"manifests",
+            {{{"mediaType", spec::media::kOciManifest},
+              {"digest", Sha256Of("not in the archive").String()},
+              {"size", 5},
+              {"platform", {{"os", "linux"}, {"architecture", "s390x"}}}},
+             {{"mediaType", spec::media::kOciManifest},
+              {"digest", b.manifest.String()},
+              {"size", files["blobs/sha256/" + b.manifest.hex].data.size()},
+              {"platform", {{"os", "linux"}, {"architecture", HostPlatform().architecture}}}}}}}
+          .dump();
+  Digest index_digest = Sha256Of(index);
+  std::vector<TarEntry> entries = {{"oci-layout", files["oci-layout"].data, ""},
+                                   {"blobs/sha256/" + index_digest.hex, index, ""}};
+  for (const auto& [path, f] : files)
+    if (path.starts_with("blobs/sha256/") && path.size() > 13)
+      entries.push_back({path, f.data, ""});
+  // Named by a whole reference in ref.name, as skopeo's oci-archive does.
+  entries.push_back(
+      {"index.json",
+       json{{"schemaVersion", 2},
+            {"manifests",
+             {{{"mediaType", spec::media::kOciIndex},
+               {"digest", index_digest.String()},
+               {"size", index.size()},
+               {"annotations", {{"org.opencontainers.image.ref.name", "testimg:v1"}}}}}}}
+           .dump(),
+       ""});
+
+  Root r(dir_ + "/fresh");
+  auto loaded = r.Load(Tar(entries));
+  ASSERT_TRUE(loaded) << loaded.error().What();
+  ASSERT_EQ(loaded->size(), 1u);
+  EXPECT_EQ((*loaded)[0].id, b.id);
+  EXPECT_EQ((*loaded)[0].refs, std::vector<std::string>{kRef});
+  auto rec = **r.images->GetImage(b.id);
+  EXPECT_EQ(rec.target, index_digest);
+  EXPECT_EQ(rec.target_media_type, spec::media::kOciIndex);
+  EXPECT_EQ(r.FileIn(b.id, "bin/tool"), "tool v2\n");
+  // Saved again, it is the platform manifest that goes out.
+  auto saved = ListTar(r.Save({{b.id, {kRef}}}));
+  EXPECT_EQ(json::parse(saved["index.json"].data)["manifests"][0]["digest"], b.manifest.String());
+}
+
 // Each bad archive fails with one line naming what is wrong, and leaves
 // no image and no tag.
 TEST_F(ArchiveTest, BadArchivesFailAndRecordNothing) {
@@ -466,7 +516,8 @@ TEST_F(ArchiveTest, BadArchivesFailAndRecordNothing) {
        "load: manifest.json: layer blobs/sha256/" + b.layers[0].hex + " missing from the archive"},
       {"dotdot", Tar({{"../evil", "x", ""}, {"manifest.json", manifest_json, ""}}),
        "load: entry \"../evil\": path escapes the archive"},
-      {"escaping link", Tar({{"l", "", "../../etc/passwd"}}), "path escapes the archive"},
+      {"escaping link", Tar({{"l", "", "../../etc/passwd"}}),
+       "load: entry \"l\": link target \"../../etc/passwd\": path escapes the archive"},
       {"not an archive", Tar({{"hello", "x", ""}}),
        "load: not an image archive (no manifest.json or index.json)"},
   };
