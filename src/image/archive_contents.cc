@@ -140,6 +140,9 @@ Result<ArchiveContents> ReadArchiveContents(const ContentStore& content, const R
 
     // Links name another file of the archive (old docker-archives link a
     // repeated layer to its first copy); they are resolved after the end.
+    // A later entry of the same name replaces an earlier one, as in tar.
+    out.files.erase(path);
+    out.links.erase(path);
     if (const char* hard = archive_entry_hardlink(e)) {
       out.links[path] =
           TRY_CTX(CleanArchivePath(hard, false), "entry {:?}: link target {:?}", path, hard);

@@ -113,6 +113,7 @@ class TarOut {
  private:
   static la_ssize_t OnWrite(archive*, void* self, const void* buf, size_t n) {
     auto* t = static_cast<TarOut*>(self);
+    if (t->error_) return -1;  // the sink failed before: never write to it again
     Status st = t->write_(std::string_view(static_cast<const char*>(buf), n));
     if (!st) {
       t->error_ = st.error();

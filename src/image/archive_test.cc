@@ -363,6 +363,11 @@ TEST_F(ArchiveTest, SaveThenLoadIntoAFreshRootGivesTheSameImage) {
     EXPECT_EQ(r.FileIn(b.id, "etc/new"), "new file\n");
     // The load's lease is gone: the image record alone keeps the content.
     EXPECT_EQ(r.images->GcRoots()->blobs.size(), rec.blobs.size());
+    // Loading it again reuses what is there.
+    auto again = r.Load(archive);
+    ASSERT_TRUE(again) << again.error().What();
+    EXPECT_EQ((*again)[0].id, b.id);
+    EXPECT_EQ(r.images->ListImages()->size(), 1u);
   }
 }
 
