@@ -138,11 +138,12 @@ Result<ArchiveContents> ReadArchiveContents(const ContentStore& content, const R
     last = path;
     if (path.empty()) continue;  // "./"
 
-    // Links name another file of the archive (old docker-archives link a
-    // repeated layer to its first copy); they are resolved after the end.
     // A later entry of the same name replaces an earlier one, as in tar.
     out.files.erase(path);
     out.links.erase(path);
+
+    // Links name another file of the archive (old docker-archives link a
+    // repeated layer to its first copy); they are resolved after the end.
     if (const char* hard = archive_entry_hardlink(e)) {
       out.links[path] =
           TRY_CTX(CleanArchivePath(hard, false), "entry {:?}: link target {:?}", path, hard);
@@ -152,7 +153,8 @@ Result<ArchiveContents> ReadArchiveContents(const ContentStore& content, const R
     if (type == AE_IFDIR) continue;
     if (type == AE_IFLNK) {
       std::string_view target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
-      std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+      size_t slash = path.rfind('/');
+      std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
       if (target.starts_with("/"))
         return Fail("entry {:?}: link target {:?}: absolute path", path, std::string(target));
       std::string joined = dir.empty() ? std::string(target) : dir + "/" + std::string(target);
