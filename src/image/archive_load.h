@@ -9,7 +9,8 @@
 //   - docker-archives (manifest.json: Config, RepoTags, Layers paths), old
 //     style ("<id>/layer.tar", "<hex>.json") or new (paths into blobs/);
 //     layer files may be plain tar, gzip or zstd. Such an image has no
-//     manifest blob; one (docker schema 2) is made and stored, so it can be
+//     manifest blob; one (docker schema 2, or OCI when a layer is zstd) is
+//     made and stored, so the image can be
 //     pushed or saved later.
 // When both are present (docker 25+), the OCI index is followed and the
 // RepoTags of manifest.json name the images too.

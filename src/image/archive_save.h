@@ -54,7 +54,7 @@ enum class ArchiveFormat {
 // Receives the stream in order; an error stops the save and is returned.
 using ArchiveWriteFn = std::function<Status(std::string_view)>;
 
-// Writes `images` as one tar stream to `write`. Errors name the image or
+// Writes the images of `to_save` as one tar stream to `write`. Errors name the image or
 // blob: "save sha256:…: blob sha256:…: No such file or directory". On error
 // the stream written so far is incomplete and must be discarded.
 Status SaveImages(const ContentStore& content, ImageStore& images,
