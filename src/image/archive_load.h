@@ -10,8 +10,7 @@
 //     style ("<id>/layer.tar", "<hex>.json") or new (paths into blobs/);
 //     layer files may be plain tar, gzip or zstd. Such an image has no
 //     manifest blob; one (docker schema 2, or OCI when a layer is zstd) is
-//     made and stored, so the image can be
-//     pushed or saved later.
+//     made and stored, so the image can be pushed or saved later.
 // When both are present (docker 25+), the OCI index is followed and the
 // RepoTags of manifest.json name the images too.
 //
