@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/error.h"
+
 namespace berth::api {
 
 struct HttpRequest {
@@ -23,8 +25,12 @@ struct HttpRequest {
   std::string path;    // decoded, without the /v1.xx prefix and the query
   std::multimap<std::string, std::string> query;  // decoded
   std::map<std::string, std::string> headers;     // names lowercased
+  // A body of known size up to 64 MiB is read before the route runs and
+  // held here. A bigger or chunked one (an image archive for /images/load)
+  // is left on the socket and read through `body_reader` (0 at its end).
   std::string body;
-  std::string api_version;  // negotiated, "1.47"
+  std::function<Result<size_t>(char* buf, size_t len)> body_reader;
+  std::string api_version;                    // negotiated, "1.47"
   std::map<std::string, std::string> params;  // path parameters ({name})
 
   // The first value of a query parameter, or `def`.

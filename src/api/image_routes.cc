@@ -1,6 +1,8 @@
 // /images/...: docker's image endpoints over the engine's ImageService.
 #include <fnmatch.h>
 
+#include <cstring>
+
 #include <fmt/core.h>
 
 #include "api/routes.h"
@@ -70,21 +72,22 @@ json Inspect(const engine::ImageDetails& d, const std::string& api_version) {
     graph_data["UpperDir"] = d.layer_dirs[0];
     if (!lower.empty()) graph_data["LowerDir"] = lower;
   }
-  json j = {{"Id", d.record.id.String()},
-            {"RepoTags", StringsOrEmpty(d.repo_tags)},
-            {"RepoDigests", StringsOrEmpty(d.repo_digests)},
-            {"Parent", ""},
-            {"Comment", c.raw.contains("comment") ? c.raw["comment"] : json("")},
-            {"Created", c.created},
-            {"DockerVersion", c.raw.contains("docker_version") ? c.raw["docker_version"] : json("")},
-            {"Author", c.author},
-            {"Config", c.config},
-            {"Architecture", c.architecture},
-            {"Os", c.os},
-            {"Size", d.record.size},
-            {"GraphDriver", {{"Name", "overlay2"}, {"Data", graph_data}}},
-            {"RootFS", {{"Type", "layers"}, {"Layers", c.diff_ids}}},
-            {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
+  json j = {
+      {"Id", d.record.id.String()},
+      {"RepoTags", StringsOrEmpty(d.repo_tags)},
+      {"RepoDigests", StringsOrEmpty(d.repo_digests)},
+      {"Parent", ""},
+      {"Comment", c.raw.contains("comment") ? c.raw["comment"] : json("")},
+      {"Created", c.created},
+      {"DockerVersion", c.raw.contains("docker_version") ? c.raw["docker_version"] : json("")},
+      {"Author", c.author},
+      {"Config", c.config},
+      {"Architecture", c.architecture},
+      {"Os", c.os},
+      {"Size", d.record.size},
+      {"GraphDriver", {{"Name", "overlay2"}, {"Data", graph_data}}},
+      {"RootFS", {{"Type", "layers"}, {"Layers", c.diff_ids}}},
+      {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
   if (!c.variant.empty()) j["Variant"] = c.variant;
   if (CompareApiVersions(api_version, "1.44") < 0) {
     j["VirtualSize"] = d.record.size;
@@ -194,15 +197,76 @@ void CreateImage(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
     return send(json{{"errorDetail", {{"message", e.What()}}}, {"error", e.What()}});
   }
   send(json{{"status", "Digest: " + result->pulled_digest.String()}});
-  send(json{{"status", fmt::format("Status: {} for {}",
-                                   result->downloaded ? "Downloaded newer image"
-                                                      : "Image is up to date",
-                                   ref->FamiliarString())}});
+  send(json{
+      {"status", fmt::format("Status: {} for {}",
+                             result->downloaded ? "Downloaded newer image" : "Image is up to date",
+                             ref->FamiliarString())}});
+}
+
+// GET /images/get?names=A&names=B and GET /images/{name}/get: a tar stream.
+void GetImages(ApiContext& ctx, const std::vector<std::string>& names, HttpResponder& out) {
+  if (names.empty()) return out.SendError(400, "no image names given");
+  bool client_gone = false;
+  auto st = ctx.images->Save(names, [&](std::string_view data) -> Status {
+    if (!out.started()) out.StartStream(200, "application/x-tar");
+    if (!out.Write(data)) {
+      client_gone = true;
+      return Fail("client went away");
+    }
+    return Ok();
+  });
+  if (st) return;
+  if (!out.started()) return SendEngineError(out, st.error());
+  // Mid-stream: the only way to tell the client is to cut the stream short
+  // (the tar then lacks its end blocks, and docker reports it truncated).
+  (void)client_gone;
+}
+
+// POST /images/load: the archive is the request body; the answer is a
+// JSON message stream ({"stream": "Loaded image: busybox:latest\n"}).
+void LoadImages(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
+  size_t offset = 0;
+  image::ReadFn read = req.body_reader;
+  if (!read)
+    read = [&](char* buf, size_t len) -> Result<size_t> {
+      size_t n = std::min(len, req.body.size() - offset);
+      std::memcpy(buf, req.body.data() + offset, n);
+      offset += n;
+      return n;
+    };
+  // docker's quiet=1 drops the per-layer progress; berth sends only the
+  // "Loaded image" lines either way.
+  auto send = [&](const json& msg) {
+    if (!out.started()) out.StartStream(200, "application/json");
+    out.Write(msg.dump() + "\r\n");
+  };
+  auto result = ctx.images->Load(read, [&](const std::string& line) {
+    if (line.starts_with("Loaded image")) send(json{{"stream", line + "\n"}});
+  });
+  if (!result) {
+    // A bad archive is the client's fault (400), as docker answers it.
+    int status = StatusForError(result.error());
+    if (!out.started()) return out.SendError(status == 500 ? 400 : status, result.error().What());
+    return send(json{{"errorDetail", {{"message", result.error().What()}}},
+                     {"error", result.error().What()}});
+  }
+  if (!out.started()) out.SendJson(200, json::object());
 }
 
 }  // namespace
 
 void AddImageRoutes(Router& r, ApiContext& ctx) {
+  r.Add("GET", "/images/get", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    std::vector<std::string> names;
+    auto [b, e] = req.query.equal_range("names");
+    for (auto it = b; it != e; ++it) names.push_back(it->second);
+    GetImages(ctx, names, out);
+  });
+  r.Add("GET", "/images/{name}/get", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    GetImages(ctx, {req.params.at("name")}, out);
+  });
+  r.Add("POST", "/images/load",
+        [&ctx](const HttpRequest& req, HttpResponder& out) { LoadImages(ctx, req, out); });
   r.Add("POST", "/images/create",
         [&ctx](const HttpRequest& req, HttpResponder& out) { CreateImage(ctx, req, out); });
 

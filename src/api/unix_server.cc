@@ -110,17 +110,11 @@ class BeastResponder : public HttpResponder {
 void ServeConnection(Socket sock, const Router& router) {
   beast::flat_buffer buf;
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(kMaxBody);
+    http::request_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
     beast::error_code ec;
-    http::read(sock, buf, parser, ec);
-    if (ec) {
-      if (ec == http::error::body_limit) {
-        BeastResponder r(sock, 11, false, false);
-        r.SendError(413, "request body too large");
-      }
-      return;
-    }
+    http::read_header(sock, buf, parser, ec);
+    if (ec) return;
     auto& msg = parser.get();
     HttpRequest req;
     for (const auto& f : msg) {
@@ -128,13 +122,35 @@ void ServeConnection(Socket sock, const Router& router) {
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req.headers[name] = std::string(f.value());
     }
-    req.body = std::move(msg.body());
+    // Reads the next piece of the body into `p`; 0 at its end.
+    auto read_body = [&](char* p, size_t n) -> Result<size_t> {
+      if (parser.is_done()) return size_t{0};
+      msg.body().data = p;
+      msg.body().size = n;
+      beast::error_code rec;
+      http::read(sock, buf, parser, rec);
+      if (rec == http::error::need_buffer) rec = {};
+      if (rec) return Fail("request body: {}", rec.message());
+      return n - msg.body().size;
+    };
+    auto length = parser.content_length();
+    if (!msg.chunked() && (!length || *length <= kMaxBody)) {
+      char chunk[65536];
+      while (!parser.is_done()) {
+        auto n = read_body(chunk, sizeof chunk);
+        if (!n) return;
+        req.body.append(chunk, *n);
+      }
+    } else {
+      req.body_reader = read_body;
+    }
     std::string method(msg.method_string());
     BeastResponder out(sock, msg.version(), msg.keep_alive(), method == "HEAD");
     router.Dispatch(method, std::string(msg.target()), std::move(req), out);
     if (!out.started()) out.SendError(500, "no response");
     out.EndStream();
-    if (out.broken() || !msg.keep_alive()) break;
+    // A body the route left unread makes the connection unusable.
+    if (out.broken() || !msg.keep_alive() || !parser.is_done()) break;
   }
   beast::error_code ec;
   sock.shutdown(Socket::shutdown_send, ec);
@@ -170,8 +186,7 @@ UnixServer::~UnixServer() {
 
 Result<std::unique_ptr<UnixServer>> UnixServer::Listen(const std::string& path,
                                                        const Router& router) {
-  if (path.size() >= sizeof(sockaddr_un{}.sun_path))
-    return Fail("socket {}: path too long", path);
+  if (path.size() >= sizeof(sockaddr_un{}.sun_path)) return Fail("socket {}: path too long", path);
   if (SomeoneListens(path)) return Fail("socket {}: another daemon is listening on it", path);
   ::unlink(path.c_str());
   auto impl = std::make_unique<Impl>();

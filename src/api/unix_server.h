@@ -23,8 +23,7 @@ namespace berth::api {
 class UnixServer {
  public:
   // Binds and listens on `path`.
-  static Result<std::unique_ptr<UnixServer>> Listen(const std::string& path,
-                                                    const Router& router);
+  static Result<std::unique_ptr<UnixServer>> Listen(const std::string& path, const Router& router);
   ~UnixServer();
   // Accepts until Stop; returns then.
   void Serve();

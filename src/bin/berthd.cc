@@ -15,8 +15,8 @@
 #include <cstdio>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "api/routes.h"
 #include "api/unix_server.h"
@@ -38,7 +38,8 @@ Result<std::string> DaemonId(const std::string& data_root) {
   unsigned char raw[16];
   if (::getrandom(raw, sizeof raw, 0) != sizeof raw) return FailErrno("getrandom");
   std::string id;
-  for (int i = 0; i < 16; i++) id += fmt::format("{}{:02x}", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", raw[i]);
+  for (int i = 0; i < 16; i++)
+    id += fmt::format("{}{:02x}", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", raw[i]);
   TRY(WriteFileAtomic(path, id, 0600));
   return id;
 }
@@ -58,8 +59,8 @@ Status Run(engine::DaemonConfig cfg) {
   pull.max_concurrent = cfg.max_concurrent_downloads;
   pull.registry.insecure_registries = cfg.insecure_registries;
   pull.registry.mirrors = cfg.registry_mirrors;
-  auto images = TRY_CTX(engine::ImageService::Open(cfg.data_root, pull), "data root {}",
-                        cfg.data_root);
+  auto images =
+      TRY_CTX(engine::ImageService::Open(cfg.data_root, pull), "data root {}", cfg.data_root);
 
   // 3. The API.
   api::ApiContext ctx;

@@ -29,8 +29,7 @@ Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg) {
   // An empty file (or /dev/null) sets nothing.
   if (text->find_first_not_of(" \t\r\n") == std::string::npos) return Ok();
   json j = json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return Fail("config file {}: not a JSON object", path);
+  if (j.is_discarded() || !j.is_object()) return Fail("config file {}: not a JSON object", path);
   for (auto& [key, v] : j.items()) {
     auto str = [&](std::string& out) -> Status {
       if (!v.is_string()) return Fail("config file {}: \"{}\" must be a string", path, key);

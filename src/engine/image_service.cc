@@ -78,7 +78,7 @@ Result<Digest> ImageService::Resolve(const std::string& name) {
     if (found.size() == 1) return found[0];
     if (found.size() > 1)
       return FailAs(EINVAL, "image ID prefix {} is ambiguous ({} images match)", name,
-                           found.size());
+                    found.size());
   }
   return FailAs(ENOENT, "No such image: {}", ref ? ref->FamiliarString() : name);
 }
@@ -151,13 +151,37 @@ Result<std::vector<DeleteItem>> ImageService::Remove(const std::string& name, bo
     for (const std::string& k : keys) repos.insert(RepoOf(k));
     if (repos.size() > 1)
       return FailAs(EBUSY,
-                           "conflict: unable to delete {} (must be forced) - image is referenced "
-                           "in multiple repositories",
-                           id.Short());
+                    "conflict: unable to delete {} (must be forced) - image is referenced "
+                    "in multiple repositories",
+                    id.Short());
   }
   auto rest = TRY(DeleteImage(id));
   items.insert(items.end(), rest.begin(), rest.end());
   return items;
+}
+
+Status ImageService::Save(const std::vector<std::string>& names,
+                          const image::ArchiveWriteFn& write) {
+  std::vector<image::SaveImage> to_save;
+  for (const std::string& name : names) {
+    Digest id = TRY(Resolve(name));
+    auto it = std::find_if(to_save.begin(), to_save.end(),
+                           [&](const image::SaveImage& s) { return s.id == id; });
+    if (it == to_save.end()) it = to_save.insert(to_save.end(), image::SaveImage{id, {}});
+    auto ref = image::ParseReference(name);
+    // Saved under the name only when the name is one of its tags.
+    if (ref && !ref->digest && TRY(images_->ResolveTag(TagKey(*ref))) == std::optional(id))
+      it->refs.push_back(TagKey(*ref));
+  }
+  return image::SaveImages(*content_, *images_, to_save, image::ArchiveFormat::kDockerAndOci,
+                           write);
+}
+
+Result<std::vector<image::LoadedImage>> ImageService::Load(const image::ReadFn& read,
+                                                           const image::LoadProgressFn& progress) {
+  image::LoadOptions opts;
+  opts.max_layer_bytes = pull_options_.max_layer_bytes;
+  return image::LoadImages(*content_, *snapshots_, *images_, read, progress, opts);
 }
 
 Result<std::vector<DeleteItem>> ImageService::DeleteImage(const Digest& id) {

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "base/error.h"
+#include "image/archive_load.h"
+#include "image/archive_save.h"
 #include "image/content_store.h"
 #include "image/image_store.h"
 #include "image/puller.h"
@@ -66,6 +68,15 @@ class ImageService {
   // collected. Deleting by ID an image with several repositories needs
   // `force` (EBUSY otherwise, docker's "must be forced" conflict).
   Result<std::vector<DeleteItem>> Remove(const std::string& name, bool force);
+
+  // docker save: the images `names` name, as one tar stream (docker-archive
+  // and OCI layout at once). A reference names the image and is saved as
+  // its tag; an ID saves the image untagged. Every name is resolved before
+  // the first byte is written.
+  Status Save(const std::vector<std::string>& names, const image::ArchiveWriteFn& write);
+  // docker load: the images of an archive, tagged as it says.
+  Result<std::vector<image::LoadedImage>> Load(const image::ReadFn& read,
+                                               const image::LoadProgressFn& progress);
 
   image::ImageStore& store() { return *images_; }
   image::Snapshotter& snapshots() { return *snapshots_; }

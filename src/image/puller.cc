@@ -22,7 +22,7 @@ namespace {
 constexpr int64_t kMaxConfigBytes = 16 << 20;
 
 struct LayerJob {
-  Digest blob;     // compressed, as the manifest names it
+  Digest blob;  // compressed, as the manifest names it
   int64_t size = 0;
   Digest diff_id;  // uncompressed, as the config names it
   Digest chain;
@@ -126,8 +126,8 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
   blobs.push_back(config_digest);
   auto config = TRY_CTX(spec::ParseImageConfig(TRY(content_.Read(config_digest))), "pull {}", name);
   if (config.diff_ids.size() != manifest.layers.size())
-    return Fail("pull {}: config lists {} layers but the manifest {}", name,
-                config.diff_ids.size(), manifest.layers.size());
+    return Fail("pull {}: config lists {} layers but the manifest {}", name, config.diff_ids.size(),
+                manifest.layers.size());
 
   // 3. Layers: chain IDs first (each names its snapshot), then fetch and
   // unpack what is missing, in parallel.
@@ -201,8 +201,9 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
     auto writer = TRY(content_.Writer(j.blob, j.size));
     auto on_progress = progress.Downloading(id, j.size);
     if (!need_unpack) {  // snapshot here, blob gone: fetch the blob only
-      TRY(client->FetchBlob(ref.path, j.blob, j.size,
-                            [&](std::string_view d) { return writer.Write(d); }, on_progress));
+      TRY(client->FetchBlob(
+          ref.path, j.blob, j.size, [&](std::string_view d) { return writer.Write(d); },
+          on_progress));
       TRY(writer.Commit());
       j.unpacked = snapshots_.LayerSize(j.chain);
       progress.Emit(id, "Download complete");
@@ -212,27 +213,37 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
     // Download and unpack at once: the download thread feeds the content
     // store's writer and the pipe; this thread unpacks from the pipe.
     auto staging = TRY(snapshots_.PrepareLayer());
+    // If the unpack fails first, the download still completes into the
+    // store's writer alone: a corrupt blob then reports its digest
+    // mismatch (the cause) rather than the decompressor's complaint.
     BytePipe pipe;
     Status fetched;
+    std::atomic<bool> unpack_failed{false};
     std::thread download([&] {
       fetched = client->FetchBlob(
           ref.path, j.blob, j.size,
           [&](std::string_view d) -> Status {
             TRY(writer.Write(d));
-            return pipe.Write(d);
+            if (!unpack_failed) (void)pipe.Write(d);
+            return Ok();
           },
           on_progress);
       pipe.Close(fetched);
     });
     auto st = UnpackLayer([&](char* buf, size_t len) { return pipe.Read(buf, len); },
                           staging.dirfd.get(), uo);
-    if (!st) pipe.Abandon();
-    download.join();
-    Status ok = !st ? Status(std::unexpected(st.error())) : !fetched ? fetched : verify(*st);
-    if (ok) {
-      progress.Emit(id, "Verifying Checksum");
-      ok = writer.Commit();
+    if (!st) {
+      unpack_failed = true;
+      pipe.Abandon();
     }
+    download.join();
+    Status ok = !fetched ? fetched : Ok();
+    if (ok) {
+      if (st) progress.Emit(id, "Verifying Checksum");
+      ok = writer.Commit();  // checks size and digest
+    }
+    if (ok && !st) ok = std::unexpected(st.error());
+    if (ok) ok = verify(*st);
     if (!ok) {
       snapshots_.AbortLayer(std::move(staging));
       return ok;

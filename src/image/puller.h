@@ -39,21 +39,21 @@ namespace berth::image {
 
 // One progress message: docker's JSONMessage fields.
 struct PullProgress {
-  std::string id;      // short layer digest, or the tag for whole-image lines
-  std::string status;  // "Pulling fs layer", "Downloading", "Pull complete", ...
+  std::string id;                    // short layer digest, or the tag for whole-image lines
+  std::string status;                // "Pulling fs layer", "Downloading", "Pull complete", ...
   int64_t current = -1, total = -1;  // bytes, for "Downloading"/"Extracting"
 };
 using PullProgressFn = std::function<void(const PullProgress&)>;
 
 struct PullOptions {
   RegistryOptions registry;
-  int max_concurrent = 3;  // docker's max-concurrent-downloads default
+  int max_concurrent = 3;                         // docker's max-concurrent-downloads default
   uint64_t max_layer_bytes = uint64_t{64} << 30;  // decompression-bomb bound
 };
 
 struct PullResult {
-  Digest image_id;       // config digest
-  Digest pulled_digest;  // what the reference resolved to (index or manifest)
+  Digest image_id;          // config digest
+  Digest pulled_digest;     // what the reference resolved to (index or manifest)
   bool downloaded = false;  // false when every piece was already here
 };
 

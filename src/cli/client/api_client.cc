@@ -1,11 +1,16 @@
 #include "cli/client/api_client.h"
 
-#include <cstdlib>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+#include <fmt/core.h>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 namespace berth::cli {
@@ -45,16 +50,16 @@ std::string UrlEncode(std::string_view s) {
 }
 
 Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& path_and_query,
-                                  std::string_view body,
+                                  std::string_view body, int body_fd,
                                   const std::map<std::string, std::string>& headers,
-                                  const std::function<Status(std::string_view)>* on_line) {
+                                  const Sink* sink) {
   asio::io_context io;
   asio::local::stream_protocol::socket sock(io);
   beast::error_code ec;
   sock.connect(asio::local::stream_protocol::endpoint(socket_), ec);
   if (ec)
-    return Fail("Cannot connect to the berth daemon at unix://{}. Is berthd running? ({})",
-                socket_, ec.message());
+    return Fail("Cannot connect to the berth daemon at unix://{}. Is berthd running? ({})", socket_,
+                ec.message());
   http::request<http::string_body> req;
   req.method_string(std::string(method));
   req.target("/v" + version_ + path_and_query);
@@ -67,9 +72,29 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
     if (!body.empty() && req[http::field::content_type].empty())
       req.set(http::field::content_type, "application/json");
   }
-  req.prepare_payload();
-  http::write(sock, req, ec);
-  if (ec) return Fail("send request to unix://{}: {}", socket_, ec.message());
+  if (body_fd >= 0) {
+    // The body streams from the fd in chunks; its size is not known.
+    req.set(http::field::content_type, "application/x-tar");
+    req.chunked(true);
+    http::request_serializer<http::string_body> sr{req};
+    http::write_header(sock, sr, ec);
+    std::vector<char> chunk(1 << 20);
+    while (!ec) {
+      ssize_t n = ::read(body_fd, chunk.data(), chunk.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return FailErrno("read input");
+      if (n == 0) break;
+      asio::write(sock, http::make_chunk(asio::buffer(chunk.data(), static_cast<size_t>(n))), ec);
+    }
+    if (!ec) asio::write(sock, http::make_chunk_last(), ec);
+  } else {
+    req.prepare_payload();
+    http::write(sock, req, ec);
+  }
+  // A daemon that answers before reading the whole body (an error) closes
+  // its side: its response is still worth reading.
+  if (ec && ec != asio::error::broken_pipe && ec != asio::error::connection_reset)
+    return Fail("send request to unix://{}: {}", socket_, ec.message());
 
   beast::flat_buffer buf;
   http::response_parser<http::buffer_body> p;
@@ -83,8 +108,7 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
     for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     resp.headers[n] = std::string(f.value());
   }
-  bool stream_lines = on_line && resp.status / 100 == 2;
-  std::string pending;
+  bool to_sink = sink && resp.status / 100 == 2;
   char chunk[16384];
   while (!p.is_done()) {
     p.get().body().data = chunk;
@@ -93,34 +117,52 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return Fail("read response from unix://{}: {}", socket_, ec.message());
     size_t n = sizeof chunk - p.get().body().size;
-    if (!stream_lines) {
+    if (to_sink)
+      TRY((*sink)(std::string_view(chunk, n)));
+    else
       resp.body.append(chunk, n);
-      continue;
-    }
-    pending.append(chunk, n);
-    size_t nl;
-    while ((nl = pending.find('\n')) != std::string::npos) {
-      std::string line = pending.substr(0, nl);
-      pending.erase(0, nl + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) TRY((*on_line)(line));
-    }
   }
-  if (stream_lines && !pending.empty()) TRY((*on_line)(pending));
   return resp;
 }
+
+namespace {
+
+// Splits a byte stream into lines for `on_line`; Flush hands over the rest.
+class LineSplitter {
+ public:
+  explicit LineSplitter(const std::function<Status(std::string_view)>& on_line)
+      : on_line_(on_line) {}
+  Status Feed(std::string_view data) {
+    pending_.append(data);
+    size_t nl;
+    while ((nl = pending_.find('\n')) != std::string::npos) {
+      std::string line = pending_.substr(0, nl);
+      pending_.erase(0, nl + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) TRY(on_line_(line));
+    }
+    return Ok();
+  }
+  Status Flush() { return pending_.empty() ? Ok() : on_line_(pending_); }
+
+ private:
+  const std::function<Status(std::string_view)>& on_line_;
+  std::string pending_;
+};
+
+}  // namespace
 
 Result<ApiResponse> ApiClient::Call(std::string_view method, const std::string& path_and_query,
                                     std::string_view body,
                                     const std::map<std::string, std::string>& headers) {
-  auto r = TRY(Do(method, path_and_query, body, headers, nullptr));
+  auto r = TRY(Do(method, path_and_query, body, -1, headers, nullptr));
   // Negotiate down to an older daemon's version, as the docker CLI does.
   if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
-    auto ping = TRY(Do("GET", "/_ping", "", {}, nullptr));
+    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
     auto it = ping.headers.find("api-version");
     if (it != ping.headers.end() && it->second != version_) {
       version_ = it->second;
-      return Do(method, path_and_query, body, headers, nullptr);
+      return Do(method, path_and_query, body, -1, headers, nullptr);
     }
   }
   return r;
@@ -129,7 +171,35 @@ Result<ApiResponse> ApiClient::Call(std::string_view method, const std::string& 
 Result<ApiResponse> ApiClient::Stream(std::string_view method, const std::string& path_and_query,
                                       const std::function<Status(std::string_view)>& on_line,
                                       const std::map<std::string, std::string>& headers) {
-  return Do(method, path_and_query, "", headers, &on_line);
+  LineSplitter lines(on_line);
+  Sink sink = [&](std::string_view d) { return lines.Feed(d); };
+  auto r = TRY(Do(method, path_and_query, "", -1, headers, &sink));
+  if (r.status / 100 == 2) TRY(lines.Flush());
+  return r;
+}
+
+Result<ApiResponse> ApiClient::Upload(std::string_view method, const std::string& path_and_query,
+                                      int in_fd,
+                                      const std::function<Status(std::string_view)>& on_line) {
+  LineSplitter lines(on_line);
+  Sink sink = [&](std::string_view d) { return lines.Feed(d); };
+  auto r = TRY(Do(method, path_and_query, "", in_fd, {}, &sink));
+  if (r.status / 100 == 2) TRY(lines.Flush());
+  return r;
+}
+
+Result<ApiResponse> ApiClient::Download(std::string_view method, const std::string& path_and_query,
+                                        int out_fd) {
+  Sink sink = [&](std::string_view d) -> Status {
+    while (!d.empty()) {
+      ssize_t n = ::write(out_fd, d.data(), d.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return FailErrno("write output");
+      d.remove_prefix(static_cast<size_t>(n));
+    }
+    return Ok();
+  };
+  return Do(method, path_and_query, "", -1, {}, &sink);
 }
 
 }  // namespace berth::cli

@@ -43,11 +43,21 @@ class ApiClient {
   Result<ApiResponse> Stream(std::string_view method, const std::string& path_and_query,
                              const std::function<Status(std::string_view)>& on_line,
                              const std::map<std::string, std::string>& headers = {});
+  // As Call, with the request body read from `in_fd` to its end and sent
+  // chunked (an image archive for `load`), and a 2xx response body handed
+  // to `on_line` line by line.
+  Result<ApiResponse> Upload(std::string_view method, const std::string& path_and_query, int in_fd,
+                             const std::function<Status(std::string_view)>& on_line);
+  // As Call, with a 2xx response body written to `out_fd` as it arrives
+  // (the tar stream of `save`).
+  Result<ApiResponse> Download(std::string_view method, const std::string& path_and_query,
+                               int out_fd);
 
  private:
+  using Sink = std::function<Status(std::string_view)>;
   Result<ApiResponse> Do(std::string_view method, const std::string& path_and_query,
-                         std::string_view body, const std::map<std::string, std::string>& headers,
-                         const std::function<Status(std::string_view)>* on_line);
+                         std::string_view body, int body_fd,
+                         const std::map<std::string, std::string>& headers, const Sink* sink);
   std::string socket_;
   std::string version_ = "1.47";
 };

@@ -30,14 +30,15 @@ int LocalError(const Error& e);
 
 // Each adds one command named `name` under `parent`.
 void AddPullCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
-void AddImagesCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
-                      ClientAction* a);
+void AddImagesCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
 void AddRmiCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
 void AddTagCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
 void AddImageInspectCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
                             ClientAction* a);
 void AddHistoryCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
                        ClientAction* a);
+void AddSaveCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
+void AddLoadCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
 void AddVersionCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 void AddInfoCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 

@@ -6,9 +6,8 @@ namespace berth::cli {
 namespace {
 
 TEST(GoTemplate, FieldsJsonAndLiterals) {
-  nlohmann::json d = {{"Id", "sha256:abc"},
-                      {"Config", {{"Env", {"A=1", "B=2"}}, {"User", ""}}},
-                      {"Size", 42}};
+  nlohmann::json d = {
+      {"Id", "sha256:abc"}, {"Config", {{"Env", {"A=1", "B=2"}}, {"User", ""}}}, {"Size", 42}};
   EXPECT_EQ(*RenderGoTemplate("{{.Id}}", d), "sha256:abc");
   EXPECT_EQ(*RenderGoTemplate("id={{ .Id }} size={{.Size}}", d), "id=sha256:abc size=42");
   EXPECT_EQ(*RenderGoTemplate("{{.Config.Env}}", d), "[A=1 B=2]");

@@ -21,6 +21,7 @@ void AddImageInspectCommand(CLI::App& parent, const std::string& name, ClientOpt
     *a = [=, &o]() -> int {
       int rc = 0;
       nlohmann::json all = nlohmann::json::array();
+      std::vector<std::string> not_found;
       for (const std::string& n : *names) {
         auto r = o.Client().Call("GET", "/images/" + n + "/json");
         if (!r) {
@@ -28,7 +29,7 @@ void AddImageInspectCommand(CLI::App& parent, const std::string& name, ClientOpt
           continue;
         }
         if (r->status == 404) {
-          std::fprintf(stderr, "Error: No such image: %s\n", n.c_str());
+          not_found.push_back(n);
           rc = 1;
           continue;
         }
@@ -46,7 +47,11 @@ void AddImageInspectCommand(CLI::App& parent, const std::string& name, ClientOpt
           all.push_back(std::move(j));
         }
       }
+      // As docker: what was found first, then what was not.
       if (format->empty()) std::printf("%s\n", all.dump(4).c_str());
+      std::fflush(stdout);
+      for (const std::string& n : not_found)
+        std::fprintf(stderr, "Error: No such image: %s\n", n.c_str());
       return rc;
     };
   });

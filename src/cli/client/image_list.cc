@@ -58,8 +58,8 @@ void AddImagesCommand(CLI::App& parent, const std::string& name, ClientOptions& 
       if (!f->repo.empty()) filters.push_back("reference=" + f->repo);
       std::string q = "/images/json";
       if (f->all) q += "?all=1";
-      if (!filters.empty()) q += std::string(f->all ? "&" : "?") + "filters=" +
-                                 UrlEncode(FiltersJson(filters));
+      if (!filters.empty())
+        q += std::string(f->all ? "&" : "?") + "filters=" + UrlEncode(FiltersJson(filters));
       auto r = o.Client().Call("GET", q);
       if (!r) return LocalError(r.error());
       if (r->status != 200) return DaemonError(*r);

@@ -23,9 +23,9 @@ std::string FullImageName(const ImageName& n) {
   std::string repo = n.repository;
   size_t slash = repo.find('/');
   std::string first = slash == std::string::npos ? "" : repo.substr(0, slash);
-  bool has_domain = slash != std::string::npos &&
-                    (first.find('.') != std::string::npos ||
-                     first.find(':') != std::string::npos || first == "localhost");
+  bool has_domain =
+      slash != std::string::npos && (first.find('.') != std::string::npos ||
+                                     first.find(':') != std::string::npos || first == "localhost");
   if (!has_domain) repo = "docker.io/" + (slash == std::string::npos ? "library/" + repo : repo);
   if (!n.digest.empty()) return repo + "@" + n.digest;
   return repo + ":" + n.tag;

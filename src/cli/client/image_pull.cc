@@ -12,8 +12,7 @@
 
 namespace berth::cli {
 
-void AddPullCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
-                    ClientAction* a) {
+void AddPullCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a) {
   auto* cmd = parent.add_subcommand(name, "Download an image from a registry");
   auto image = std::make_shared<std::string>();
   auto quiet = std::make_shared<bool>(false);

@@ -10,8 +10,7 @@
 
 namespace berth::cli {
 
-void AddRmiCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
-                   ClientAction* a) {
+void AddRmiCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   auto* cmd = parent.add_subcommand(name, "Remove one or more images");

@@ -6,8 +6,7 @@
 
 namespace berth::cli {
 
-void AddTagCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
-                   ClientAction* a) {
+void AddTagCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a) {
   auto src = std::make_shared<std::string>(), dst = std::make_shared<std::string>();
   auto* cmd = parent.add_subcommand(name, "Create a tag TARGET that refers to SOURCE");
   cmd->add_option("SOURCE", *src, "source image")->required();
@@ -19,8 +18,8 @@ void AddTagCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
         std::fprintf(stderr, "refusing to create a tag with a digest reference\n");
         return 1;
       }
-      auto r = o.Client().Call("POST", "/images/" + *src + "/tag?repo=" +
-                                           UrlEncode(t.repository) + "&tag=" + UrlEncode(t.tag));
+      auto r = o.Client().Call("POST", "/images/" + *src + "/tag?repo=" + UrlEncode(t.repository) +
+                                           "&tag=" + UrlEncode(t.tag));
       if (!r) return LocalError(r.error());
       if (r->status == 404) {
         std::fprintf(stderr, "Error response from daemon: %s\n", r->ErrorMessage().c_str());

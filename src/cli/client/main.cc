@@ -36,6 +36,8 @@ int ClientMain(int argc, char** argv) {
   AddTagCommand(app, "tag", o, &action);
   AddImageInspectCommand(app, "inspect", o, &action);
   AddHistoryCommand(app, "history", o, &action);
+  AddSaveCommand(app, "save", o, &action);
+  AddLoadCommand(app, "load", o, &action);
   AddVersionCommand(app, o, &action);
   AddInfoCommand(app, o, &action);
   CLI::App* image = app.add_subcommand("image", "Manage images");
@@ -46,6 +48,8 @@ int ClientMain(int argc, char** argv) {
   AddTagCommand(*image, "tag", o, &action);
   AddImageInspectCommand(*image, "inspect", o, &action);
   AddHistoryCommand(*image, "history", o, &action);
+  AddSaveCommand(*image, "save", o, &action);
+  AddLoadCommand(*image, "load", o, &action);
 
   try {
     app.parse(argc, argv);
