@@ -60,7 +60,11 @@ Result<image::PullResult> ImageService::Pull(const Reference& ref,
   image::PullOptions opts = pull_options_;
   if (credentials) opts.registry.credentials = credentials;
   image::Puller puller(*content_, *snapshots_, *images_, std::move(opts));
-  return puller.Pull(ref, progress);
+  auto r = puller.Pull(ref, progress);
+  // A failed pull leaves nothing: what it completed is no longer leased,
+  // and other operations' content is under their own leases.
+  if (!r) (void)image::CollectGarbage(*images_, *content_, *snapshots_);
+  return r;
 }
 
 Result<Digest> ImageService::Resolve(const std::string& name) {
@@ -181,7 +185,9 @@ Result<std::vector<image::LoadedImage>> ImageService::Load(const image::ReadFn& 
                                                            const image::LoadProgressFn& progress) {
   image::LoadOptions opts;
   opts.max_layer_bytes = pull_options_.max_layer_bytes;
-  return image::LoadImages(*content_, *snapshots_, *images_, read, progress, opts);
+  auto r = image::LoadImages(*content_, *snapshots_, *images_, read, progress, opts);
+  if (!r) (void)image::CollectGarbage(*images_, *content_, *snapshots_);
+  return r;
 }
 
 Result<std::vector<DeleteItem>> ImageService::DeleteImage(const Digest& id) {

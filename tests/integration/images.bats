@@ -221,3 +221,51 @@ teardown() {
   [ ! -e "$T/other.sock" ]
   curl -sf --unix-socket "$SOCK" http://x/_ping
 }
+
+@test "save writes an archive that loads into an empty daemon with the same ID and tags" {
+  b pull -q "$REG/test/app"
+  id=$(b inspect -f '{{.Id}}' "$REG/test/app")
+  b tag "$REG/test/app" saved/app:v1
+  b save -o "$T/app.tar" saved/app:v1
+  # docker-archive and OCI layout in one tar; skopeo reads both.
+  tar -tf "$T/app.tar" | grep -qx manifest.json
+  tar -tf "$T/app.tar" | grep -qx index.json
+  [ "$(tar -xOf "$T/app.tar" manifest.json | jq -r '.[0].RepoTags[0]')" = "saved/app:v1" ]
+  skopeo inspect --raw "docker-archive:$T/app.tar" | jq -e .layers >/dev/null
+  skopeo inspect --raw "oci-archive:$T/app.tar" | jq -e .layers >/dev/null
+  # A fresh daemon: nothing but what the archive brings.
+  stop_berthd
+  rm -rf "$DATA"
+  start_berthd
+  run b load -i "$T/app.tar"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: saved/app:v1" ]
+  [ "$(b inspect -f '{{.Id}}' saved/app:v1)" = "$id" ]
+  [ -n "$(find "$DATA/snapshots/layers" -path '*/fs/app/hello')" ]
+  # Through stdin, and a save to stdout, as pipes.
+  b save saved/app:v1 | cmp - "$T/app.tar"
+  b rmi saved/app:v1
+  b load <"$T/app.tar"
+  [ "$(b images -q)" = "${id:7:12}" ]
+}
+
+@test "a broken archive loads nothing and leaves nothing" {
+  b pull -q "$REG/test/base"
+  b save -o "$T/base.tar" "$REG/test/base"
+  b rmi "$REG/test/base"
+  head -c 20000 "$T/base.tar" >"$T/cut.tar"
+  run b load -i "$T/cut.tar"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"load: "* ]]
+  [ -z "$(b images -q)" ]
+  [ "$(count_files blobs)" -eq 0 ]
+  [ "$(count_files ingest)" -eq 0 ]
+  # save of an unknown image: an error, and no file.
+  run b save -o "$T/none.tar" nothere
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"No such image: nothere"* ]]
+  [ ! -e "$T/none.tar" ]
+  [ -z "$(ls "$T" | grep berth-save-tmp)" ]
+}
