@@ -215,6 +215,7 @@ class Unpacker {
   UniqueFd root_;
   archive* archive_ = nullptr;
   TarSource* source_ = nullptr;
+  bool stream_ended_ = false;  // the tar stopped right after a file's data
   // Entries of one directory usually come together: its fd is kept. It is
   // marked stale whenever a directory or symlink is removed, since that can
   // change what its path resolves to.
@@ -269,6 +270,7 @@ Result<UnpackStats> Unpacker::Run(const ReadFn& read_compressed, int rootfd) {
       const char* name = archive_entry_pathname(e);
       return std::unexpected(EntryError(std::move(st).error(), name ? name : ""));
     }
+    if (stream_ended_) break;
   }
   TRY(FinishDirectories());
 
@@ -374,7 +376,18 @@ Status Unpacker::WriteData(int fd, archive_entry* e) {
     la_int64_t offset;
     int rc = archive_read_data_block(archive_, &buf, &len, &offset);
     if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN) return std::unexpected(TarError());
+    if (rc < ARCHIVE_WARN) {
+      // Some writers (umoci 0.4's insert) end the stream right after the
+      // last file's data, with neither its block padding nor the
+      // end-of-archive blocks. Go's archive/tar, and so docker, takes a
+      // clean end of stream there as the end of the archive; so does
+      // berth, once every byte of the file has arrived.
+      if (!source_->error && pos >= archive_entry_size(e)) {
+        stream_ended_ = true;
+        break;
+      }
+      return std::unexpected(TarError());
+    }
     // Sparse entries come as blocks at offsets; the gaps stay holes.
     if (offset != pos && ::lseek(fd, offset, SEEK_SET) < 0) return FailErrno("seek");
     pos = offset;

@@ -625,3 +625,26 @@ TEST_F(LayerUnpackTest, RootlessSkipsWhatNeedsPrivilege) {
 
 }  // namespace
 }  // namespace berth::image
+
+namespace berth::image {
+namespace {
+
+// umoci 0.4's `insert` ends a layer right after its last file's data: no
+// padding to the 512-byte block, no end-of-archive blocks. docker (Go's
+// archive/tar) reads such layers; so must berth. A cut inside the data is
+// still an error.
+TEST_F(LayerUnpackTest, ATarEndingRightAfterTheLastFilesDataUnpacks) {
+  std::string tar = BuildTar({{.path = "first", .data = "1"}, {.path = "last", .data = "12345"}});
+  // Header of "last" starts at 1024 (after first's header and data block).
+  std::string cut = tar.substr(0, 1024 + 512 + 5);
+  auto r = Unpack(Gzip(cut));
+  ASSERT_TRUE(r) << r.error().What();
+  EXPECT_EQ(Slurp(root_ + "/last"), "12345");
+  EXPECT_EQ(r->diff_id, Sha256Of(cut));
+  r = Unpack(Gzip(tar.substr(0, 1024 + 512 + 3)));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().What().starts_with("layer entry \"last\": tar: ")) << r.error().What();
+}
+
+}  // namespace
+}  // namespace berth::image
