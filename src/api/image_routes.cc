@@ -338,6 +338,32 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
     out.SendNoContent(201);
   });
 
+  r.Add("POST", "/images/prune", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    bool all = false;
+    std::string f = req.Query("filters");
+    if (!f.empty()) {
+      json j = json::parse(f, nullptr, false);
+      if (!j.is_object()) return out.SendError(400, "invalid filter: " + f);
+      for (auto& [k, v] : j.items()) {
+        if (k != "dangling") return out.SendError(400, fmt::format("invalid filter '{}'", k));
+        std::string val = v.is_array() && !v.empty() && v[0].is_string() ? v[0].get<std::string>()
+                          : v.is_object() && !v.empty()                   ? v.begin().key()
+                                                                          : "";
+        if (val != "true" && val != "false" && val != "1" && val != "0")
+          return out.SendError(400, fmt::format("invalid filter 'dangling={}'", val));
+        all = val == "false" || val == "0";
+      }
+    }
+    auto pruned = ctx.images->Prune(all);
+    if (!pruned) return SendEngineError(out, pruned.error());
+    json items = json::array();
+    for (const auto& it : pruned->items)
+      items.push_back(it.untagged.empty() ? json{{"Deleted", it.deleted}}
+                                          : json{{"Untagged", it.untagged}});
+    out.SendJson(200, json{{"ImagesDeleted", items.empty() ? json(nullptr) : items},
+                           {"SpaceReclaimed", pruned->space_reclaimed}});
+  });
+
   r.Add("DELETE", "/images/{name}", [&ctx](const HttpRequest& req, HttpResponder& out) {
     auto items = ctx.images->Remove(req.params.at("name"), req.QueryBool("force"));
     if (!items) return SendEngineError(out, items.error());

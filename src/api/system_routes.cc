@@ -53,6 +53,20 @@ void AddSystemRoutes(Router& r, ApiContext& ctx) {
   r.Add("GET", "/_ping", Ping);
   r.Add("HEAD", "/_ping", Ping);
 
+  // POST /auth: docker login asks the daemon to check credentials against
+  // the registry; the client stores them.
+  r.Add("POST", "/auth", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    json j = json::parse(req.body, nullptr, false);
+    if (!j.is_object()) return out.SendError(400, "malformed auth config: not a JSON object");
+    auto str = [&](const char* k) {
+      return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+    };
+    image::Credentials c{str("username"), str("password"), str("identitytoken")};
+    auto st = ctx.images->Login(str("serveraddress"), c);
+    if (!st) return out.SendError(st.error().code() == EACCES ? 401 : 500, st.error().What());
+    out.SendJson(200, json{{"Status", "Login Succeeded"}, {"IdentityToken", ""}});
+  });
+
   r.Add("GET", "/version", [&ctx](const HttpRequest&, HttpResponder& out) {
     engine::HostInfo h = engine::ReadHostInfo();
     json details = {{"ApiVersion", kMaxApiVersion},

@@ -190,13 +190,35 @@ Result<std::vector<image::LoadedImage>> ImageService::Load(const image::ReadFn& 
   return r;
 }
 
-Result<std::vector<DeleteItem>> ImageService::DeleteImage(const Digest& id) {
+Result<std::vector<DeleteItem>> ImageService::DeleteImage(const Digest& id, bool collect) {
   std::vector<DeleteItem> items;
   for (const std::string& k : TRY(images_->TagsOf(id))) items.push_back({Familiar(k), ""});
   TRY(images_->DeleteImage(id));
   items.push_back({"", id.String()});
-  TRY_CTX(image::CollectGarbage(*images_, *content_, *snapshots_), "delete image {}", id.Short());
+  if (collect)
+    TRY_CTX(image::CollectGarbage(*images_, *content_, *snapshots_), "delete image {}",
+            id.Short());
   return items;
+}
+
+Status ImageService::Login(const std::string& server, const image::Credentials& credentials) {
+  return image::RegistryClient::Login(server.empty() ? "docker.io" : server, credentials,
+                                      pull_options_.registry);
+}
+
+Result<ImageService::PruneResult> ImageService::Prune(bool all) {
+  PruneResult result;
+  for (const image::ImageRecord& r : TRY(images_->ListImages())) {
+    auto keys = TRY(images_->TagsOf(r.id));
+    bool tagged = std::any_of(keys.begin(), keys.end(),
+                              [](const std::string& k) { return !IsDigestKey(k); });
+    if (tagged && !all) continue;
+    auto items = TRY(DeleteImage(r.id, false));
+    result.items.insert(result.items.end(), items.begin(), items.end());
+  }
+  auto gc = TRY_CTX(image::CollectGarbage(*images_, *content_, *snapshots_), "prune");
+  result.space_reclaimed = gc.layer_bytes_freed;
+  return result;
 }
 
 }  // namespace berth::engine

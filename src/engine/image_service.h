@@ -78,13 +78,26 @@ class ImageService {
   Result<std::vector<image::LoadedImage>> Load(const image::ReadFn& read,
                                                const image::LoadProgressFn& progress);
 
+  // docker image prune: removes untagged images, or with `all` every image
+  // (none is in use by a container yet), then collects their content.
+  struct PruneResult {
+    std::vector<DeleteItem> items;
+    int64_t space_reclaimed = 0;  // unpacked layer bytes freed
+  };
+  Result<PruneResult> Prune(bool all);
+
+  // docker login's check: whether `server` accepts `credentials`. berthd
+  // stores nothing; clients keep logins in their config.json.
+  Status Login(const std::string& server, const image::Credentials& credentials);
+
   image::ImageStore& store() { return *images_; }
   image::Snapshotter& snapshots() { return *snapshots_; }
   const image::ContentStore& content() const { return *content_; }
 
  private:
   ImageService() = default;
-  Result<std::vector<DeleteItem>> DeleteImage(const image::Digest& id);
+  // Removes the image's record and names; `collect` runs GC afterwards.
+  Result<std::vector<DeleteItem>> DeleteImage(const image::Digest& id, bool collect = true);
   std::shared_ptr<image::SqliteDb> db_;
   std::optional<image::ContentStore> content_;
   std::optional<image::Snapshotter> snapshots_;

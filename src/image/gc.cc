@@ -38,6 +38,7 @@ Result<GcStats> CollectGarbage(ImageStore& images, const ContentStore& content,
   }
   for (const Digest& d : layers_on_disk) {
     if (keep_layers.count(d)) continue;
+    stats.layer_bytes_freed += snapshots.LayerSize(d);
     TRY_CTX(snapshots.RemoveLayer(d), "gc");
     stats.layers_removed++;
   }

@@ -23,7 +23,8 @@ namespace berth::image {
 struct GcStats {
   int blobs_removed = 0;
   int layers_removed = 0;
-  int64_t bytes_freed = 0;  // blob bytes
+  int64_t bytes_freed = 0;        // blob bytes
+  int64_t layer_bytes_freed = 0;  // unpacked bytes of the layers removed
 };
 
 // `extra_layers`: chain IDs in use outside the image store (containers'

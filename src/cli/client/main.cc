@@ -50,6 +50,7 @@ int ClientMain(int argc, char** argv) {
   AddHistoryCommand(*image, "history", o, &action);
   AddSaveCommand(*image, "save", o, &action);
   AddLoadCommand(*image, "load", o, &action);
+  AddPruneCommand(*image, o, &action);
 
   try {
     app.parse(argc, argv);
