@@ -338,6 +338,36 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
     out.SendNoContent(201);
   });
 
+  // POST /images/{name}/push?tag=T: streamed as docker streams a push,
+  // ending with the digest line and an aux {Tag, Digest, Size}.
+  r.Add("POST", "/images/{name}/push", [&ctx](const HttpRequest& req, HttpResponder& out) {
+    std::string tag = req.Query("tag", "latest");
+    auto ref = image::ParseReference(req.params.at("name") + ":" + (tag.empty() ? "latest" : tag));
+    if (!ref) return out.SendError(400, ref.error().What());
+    auto send = [&](const json& msg) {
+      if (!out.started()) out.StartStream(200, "application/json");
+      out.Write(msg.dump() + "\r\n");
+    };
+    send(json{{"status", "The push refers to repository [" + ref->Name() + "]"}});
+    auto result = ctx.images->Push(*ref, RegistryAuth(req), [&](const image::PushProgress& p) {
+      json msg = {{"status", p.status}, {"id", p.id}, {"progressDetail", json::object()}};
+      if (p.current >= 0) {
+        msg["progressDetail"] = {{"current", p.current}};
+        if (p.total > 0) msg["progressDetail"]["total"] = p.total;
+      }
+      send(msg);
+    });
+    if (!result) {
+      std::string m = result.error().What();
+      return send(json{{"errorDetail", {{"message", m}}}, {"error", m}});
+    }
+    send(json{{"status", fmt::format("{}: digest: {} size: {}", ref->tag,
+                                     result->digest.String(), result->size)}});
+    send(json{{"progressDetail", json::object()},
+              {"aux",
+               {{"Tag", ref->tag}, {"Digest", result->digest.String()}, {"Size", result->size}}}});
+  });
+
   r.Add("POST", "/images/prune", [&ctx](const HttpRequest& req, HttpResponder& out) {
     bool all = false;
     std::string f = req.Query("filters");

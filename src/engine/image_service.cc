@@ -201,6 +201,29 @@ Result<std::vector<DeleteItem>> ImageService::DeleteImage(const Digest& id, bool
   return items;
 }
 
+Result<image::PushResult> ImageService::Push(const Reference& ref,
+                                             const std::optional<image::Credentials>& credentials,
+                                             const image::PushProgressFn& progress) {
+  auto id = TRY(images_->ResolveTag(TagKey(ref)));
+  if (!id)
+    return FailAs(ENOENT, "An image does not exist locally with the tag: {}", ref.FamiliarName());
+  auto rec = TRY(images_->GetImage(*id));
+  if (!rec) return FailAs(ENOENT, "No such image: {}", ref.FamiliarString());
+  // The image's other names on the same registry may hold its blobs
+  // already: the registry can link them instead of receiving them again.
+  std::vector<std::string> mount_from;
+  for (const std::string& k : TRY(images_->TagsOf(*id))) {
+    auto other = image::ParseReference(k);
+    if (other && other->domain == ref.domain && other->path != ref.path)
+      mount_from.push_back(other->path);
+  }
+  image::PushOptions opts;
+  opts.registry = pull_options_.registry;
+  if (credentials) opts.registry.credentials = credentials;
+  image::Pusher pusher(*content_, *images_, std::move(opts));
+  return pusher.Push(*rec, ref, mount_from, progress);
+}
+
 Status ImageService::Login(const std::string& server, const image::Credentials& credentials) {
   return image::RegistryClient::Login(server.empty() ? "docker.io" : server, credentials,
                                       pull_options_.registry);

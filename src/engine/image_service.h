@@ -21,6 +21,7 @@
 #include "image/content_store.h"
 #include "image/image_store.h"
 #include "image/puller.h"
+#include "image/pusher.h"
 #include "image/snapshotter.h"
 #include "image/sqlite_db.h"
 #include "spec/image_spec.h"
@@ -85,6 +86,13 @@ class ImageService {
     int64_t space_reclaimed = 0;  // unpacked layer bytes freed
   };
   Result<PruneResult> Prune(bool all);
+
+  // docker push: the image tagged `ref` to its registry. ENOENT when no
+  // image has that name ("An image does not exist locally with the tag:
+  // NAME", docker's words).
+  Result<image::PushResult> Push(const image::Reference& ref,
+                                 const std::optional<image::Credentials>& credentials,
+                                 const image::PushProgressFn& progress);
 
   // docker login's check: whether `server` accepts `credentials`. berthd
   // stores nothing; clients keep logins in their config.json.

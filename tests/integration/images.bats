@@ -269,3 +269,50 @@ teardown() {
   [ ! -e "$T/none.tar" ]
   [ -z "$(ls "$T" | grep berth-save-tmp)" ]
 }
+
+@test "push uploads to a registry, skips what it has, mounts across repositories" {
+  b pull -q "$REG/test/app"
+  b tag "$REG/test/app" "$REG/pushed/app:v1"
+  run b push "$REG/pushed/app:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"The push refers to repository [$REG/pushed/app]"* ]]
+  # The layers were in the registry under test/app: mounted, not uploaded.
+  [[ "$output" == *"Mounted from test/app"* ]]
+  [[ "$output" == *"v1: digest: sha256:"*" size: "* ]]
+  # The registry now serves exactly the manifest berth holds.
+  digest=$(echo "$output" | sed -n 's/.*v1: digest: \(sha256:[0-9a-f]*\) size.*/\1/p')
+  got=$(skopeo inspect --tls-verify=false --raw "docker://$REG/pushed/app:v1" | sha256sum | cut -c1-64)
+  [ "sha256:$got" = "$digest" ]
+  run b push "$REG/pushed/app:v1"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Layer already exists"* ]]
+  run b push "$REG/pushed/none:v1"
+  [ "$status" -eq 1 ]
+  [[ "${lines[-1]}" == "An image does not exist locally with the tag: $REG/pushed/none" ]]
+}
+
+@test "image prune removes untagged images, -a every image, and reports the space" {
+  b pull -q "$REG/test/base"
+  b pull -q "$REG/test/app"
+  # Untag base by its tag: only its digest name remains (dangling).
+  b rmi "$REG/test/base" >/dev/null || true
+  run b image prune -f
+  [ "$status" -eq 0 ]
+  [[ "${lines[-1]}" == "Total reclaimed space: "* ]]
+  [ "$(b images -q | wc -l)" -eq 1 ]
+  run b image prune -a -f
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"deleted: sha256:"* ]]
+  [[ "${lines[-1]}" =~ ^Total\ reclaimed\ space:\ [0-9.]+[kM]B$ ]]
+  [ -z "$(b images -q)" ]
+  [ "$(count_files blobs)" -eq 0 ]
+}
+
+@test "POST /auth checks a login against the registry" {
+  run api POST /auth -H 'Content-Type: application/json' \
+    -d "{\"username\":\"u\",\"password\":\"p\",\"serveraddress\":\"$REG\"}"
+  [ "$(echo "$output" | jq -r .Status)" = "Login Succeeded" ]
+  run curl -sS -w '%{http_code}' --unix-socket "$SOCK" -X POST http://x/auth -d 'nope'
+  [[ "$output" == *'malformed auth config'*400 ]]
+}

@@ -31,6 +31,7 @@ int ClientMain(int argc, char** argv) {
   ClientAction action;
 
   AddPullCommand(app, "pull", o, &action);
+  AddPushCommand(app, "push", o, &action);
   AddImagesCommand(app, "images", o, &action);
   AddRmiCommand(app, "rmi", o, &action);
   AddTagCommand(app, "tag", o, &action);
@@ -43,6 +44,7 @@ int ClientMain(int argc, char** argv) {
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
   AddPullCommand(*image, "pull", o, &action);
+  AddPushCommand(*image, "push", o, &action);
   AddImagesCommand(*image, "ls", o, &action);
   AddRmiCommand(*image, "rm", o, &action);
   AddTagCommand(*image, "tag", o, &action);
