@@ -4,7 +4,8 @@
 // config.json "auth" fields, which other tools write.
 // Properties: nothing crashes or throws; every challenge has a non-empty
 // lowercase scheme and lowercase parameter names (Param() looks keys up
-// lowercased); Base64Encode inverts whatever Base64Decode accepts; a parsed token has an expiry in the future.
+// lowercased); Base64Encode inverts whatever Base64Decode accepts; a parsed token has an expiry in
+// the future.
 #include <cctype>
 #include <chrono>
 #include <cstdint>
