@@ -361,11 +361,11 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
       std::string m = result.error().What();
       return send(json{{"errorDetail", {{"message", m}}}, {"error", m}});
     }
-    send(json{{"status", fmt::format("{}: digest: {} size: {}", ref->tag,
-                                     result->digest.String(), result->size)}});
-    send(json{{"progressDetail", json::object()},
-              {"aux",
-               {{"Tag", ref->tag}, {"Digest", result->digest.String()}, {"Size", result->size}}}});
+    send(json{{"status", fmt::format("{}: digest: {} size: {}", ref->tag, result->digest.String(),
+                                     result->size)}});
+    send(json{
+        {"progressDetail", json::object()},
+        {"aux", {{"Tag", ref->tag}, {"Digest", result->digest.String()}, {"Size", result->size}}}});
   });
 
   r.Add("POST", "/images/prune", [&ctx](const HttpRequest& req, HttpResponder& out) {
@@ -377,8 +377,8 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
       for (auto& [k, v] : j.items()) {
         if (k != "dangling") return out.SendError(400, fmt::format("invalid filter '{}'", k));
         std::string val = v.is_array() && !v.empty() && v[0].is_string() ? v[0].get<std::string>()
-                          : v.is_object() && !v.empty()                   ? v.begin().key()
-                                                                          : "";
+                          : v.is_object() && !v.empty()                  ? v.begin().key()
+                                                                         : "";
         if (val != "true" && val != "false" && val != "1" && val != "0")
           return out.SendError(400, fmt::format("invalid filter 'dangling={}'", val));
         all = val == "false" || val == "0";

@@ -196,8 +196,7 @@ Result<std::vector<DeleteItem>> ImageService::DeleteImage(const Digest& id, bool
   TRY(images_->DeleteImage(id));
   items.push_back({"", id.String()});
   if (collect)
-    TRY_CTX(image::CollectGarbage(*images_, *content_, *snapshots_), "delete image {}",
-            id.Short());
+    TRY_CTX(image::CollectGarbage(*images_, *content_, *snapshots_), "delete image {}", id.Short());
   return items;
 }
 
@@ -233,8 +232,8 @@ Result<ImageService::PruneResult> ImageService::Prune(bool all) {
   PruneResult result;
   for (const image::ImageRecord& r : TRY(images_->ListImages())) {
     auto keys = TRY(images_->TagsOf(r.id));
-    bool tagged = std::any_of(keys.begin(), keys.end(),
-                              [](const std::string& k) { return !IsDigestKey(k); });
+    bool tagged =
+        std::any_of(keys.begin(), keys.end(), [](const std::string& k) { return !IsDigestKey(k); });
     if (tagged && !all) continue;
     auto items = TRY(DeleteImage(r.id, false));
     result.items.insert(result.items.end(), items.begin(), items.end());

@@ -1,5 +1,7 @@
 #include "image/registry_auth.h"
 
+#include <algorithm>
+
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -176,7 +178,9 @@ Result<BearerToken> ParseTokenResponse(std::string_view body,
   if (t.token.empty()) return Fail("token server response has no token");
   int64_t seconds = 60;
   if (auto it = j.find("expires_in"); it != j.end() && it->is_number_integer())
-    seconds = std::max<int64_t>(it->get<int64_t>(), 1);
+    // Bounded: a server's huge expires_in must not overflow the clock
+    // arithmetic below (found by fuzz_www_authenticate); a year is plenty.
+    seconds = std::clamp<int64_t>(it->get<int64_t>(), 1, int64_t{365} * 86400);
   t.expires = now + std::chrono::milliseconds(seconds * 900);
   return t;
 }

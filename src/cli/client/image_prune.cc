@@ -20,9 +20,9 @@ void AddPruneCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
   cmd->callback([=, &o] {
     *a = [=, &o]() -> int {
       if (!*force) {
-        std::printf("WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
-                    *all ? "images without at least one container associated to them"
-                         : "dangling images");
+        std::printf(
+            "WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
+            *all ? "images without at least one container associated to them" : "dangling images");
         std::fflush(stdout);
         std::string answer;
         std::getline(std::cin, answer);

@@ -12,8 +12,7 @@
 
 namespace berth::cli {
 
-void AddPushCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
-                    ClientAction* a) {
+void AddPushCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a) {
   auto* cmd = parent.add_subcommand(name, "Upload an image to a registry");
   auto image = std::make_shared<std::string>();
   auto quiet = std::make_shared<bool>(false);
@@ -29,16 +28,16 @@ void AddPushCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
       JsonMessageRenderer render(stdout, ::isatty(1) == 1);
       // No stored credentials are sent: the daemon reads the same
       // config.json for the registry, as it does for pulls.
-      auto r = o.Client().Stream("POST", "/images/" + n.repository + "/push?tag=" + UrlEncode(n.tag),
-                                 [&](std::string_view line) -> Status {
-                                   if (!*quiet) return render.Render(line);
-                                   auto j = nlohmann::json::parse(line, nullptr, false);
-                                   if (j.is_object() && j.contains("error") &&
-                                       j["error"].is_string())
-                                     return Fail("{}", j["error"].get<std::string>());
-                                   return Ok();
-                                 },
-                                 {{"X-Registry-Auth", "e30="}});
+      auto r =
+          o.Client().Stream("POST", "/images/" + n.repository + "/push?tag=" + UrlEncode(n.tag),
+                            [&](std::string_view line) -> Status {
+                              if (!*quiet) return render.Render(line);
+                              auto j = nlohmann::json::parse(line, nullptr, false);
+                              if (j.is_object() && j.contains("error") && j["error"].is_string())
+                                return Fail("{}", j["error"].get<std::string>());
+                              return Ok();
+                            },
+                            {{"X-Registry-Auth", "e30="}});
       if (!r) return LocalError(r.error());
       if (r->status / 100 != 2) return DaemonError(*r);
       if (*quiet) std::printf("%s\n", FullImageName(n).c_str());
