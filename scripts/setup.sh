@@ -16,7 +16,7 @@ PACKAGES=(
   # conformance: the peers' clients driving berth-runtime
   podman docker.io
   # images: a real registry and third-party image tools
-  docker-registry skopeo umoci apache2-utils zstd debootstrap
+  docker-registry skopeo umoci apache2-utils zstd debootstrap curl
 )
 
 missing=()
