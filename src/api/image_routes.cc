@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "api/routes.h"
+#include "base/clock.h"
 #include "image/reference.h"
 #include "image/registry_auth.h"
 
@@ -308,13 +309,8 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
       auto str = [&](const char* k) {
         return h.contains(k) && h[k].is_string() ? h[k].get<std::string>() : std::string();
       };
-      struct tm tm {};
-      std::string created = str("created");
-      int64_t secs = 0;
-      if (created.size() >= 19 && ::strptime(created.c_str(), "%Y-%m-%dT%H:%M:%S", &tm))
-        secs = ::timegm(&tm);
       rows.insert(rows.begin(), json{{"Id", "<missing>"},
-                                     {"Created", secs},
+                                     {"Created", ParseRfc3339Seconds(str("created"))},
                                      {"CreatedBy", str("created_by")},
                                      {"Tags", nullptr},
                                      {"Size", size},

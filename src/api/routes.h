@@ -26,7 +26,4 @@ void AddImageRoutes(Router& r, ApiContext& ctx);   // /images/...
 // EBUSY 409, EINVAL 400, EACCES 403, anything else 500.
 int StatusForError(const Error& e);
 
-// RFC 3339 with nanoseconds, UTC, as docker prints times ("...Z").
-std::string Rfc3339(int64_t unix_seconds);
-
 }  // namespace berth::api

@@ -1,6 +1,7 @@
 #include <fmt/core.h>
 
 #include "api/routes.h"
+#include "base/clock.h"
 #include "engine/host_info.h"
 
 namespace berth::api {
@@ -22,15 +23,6 @@ int StatusForError(const Error& e) {
     default:
       return 500;
   }
-}
-
-std::string Rfc3339(int64_t unix_seconds) {
-  time_t t = static_cast<time_t>(unix_seconds);
-  struct tm tm {};
-  ::gmtime_r(&t, &tm);
-  char buf[64];
-  ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 namespace {
@@ -132,7 +124,7 @@ void AddSystemRoutes(Router& r, ApiContext& ctx) {
                   {"Debug", ctx.config.debug},
                   {"NFd", 0},
                   {"NGoroutines", 0},
-                  {"SystemTime", Rfc3339(::time(nullptr))},
+                  {"SystemTime", NowRfc3339Nano()},
                   {"LoggingDriver", "json-file"},
                   {"CgroupDriver", "cgroupfs"},
                   {"CgroupVersion", h.cgroup_version},

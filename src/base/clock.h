@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace berth {
 
@@ -15,6 +16,12 @@ std::string Rfc3339Nano(const timespec& ts);
 
 // The current CLOCK_REALTIME time as Rfc3339Nano.
 std::string NowRfc3339Nano();
+
+// The whole seconds of an RFC 3339 time ("2024-05-01T12:00:00.5Z",
+// "...+02:00"), as image configs write "created"; 0 when it does not parse
+// (docker shows such images as created "N/A"). Pure arithmetic: no time
+// zone database.
+int64_t ParseRfc3339Seconds(std::string_view text);
 
 // Proleptic Gregorian date of a day count since 1970-01-01 (negative before).
 struct CivilDate {

@@ -29,4 +29,18 @@ TEST(Clock, LeapDay) {
 }
 
 }  // namespace
+TEST(ParseRfc3339Seconds, ReadsWhatImageConfigsWrite) {
+  EXPECT_EQ(ParseRfc3339Seconds("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseRfc3339Seconds("2024-05-01T12:00:00Z"), 1714564800);
+  EXPECT_EQ(ParseRfc3339Seconds("2024-05-01T12:00:00.123456789Z"), 1714564800);
+  EXPECT_EQ(ParseRfc3339Seconds("2024-05-01T14:00:00+02:00"), 1714564800);
+  EXPECT_EQ(ParseRfc3339Seconds("2024-02-29T00:00:00Z"), 1709164800);
+  // Round trip with the formatter.
+  timespec ts{1700000000, 0};
+  EXPECT_EQ(ParseRfc3339Seconds(Rfc3339Nano(ts)), 1700000000);
+  EXPECT_EQ(ParseRfc3339Seconds(""), 0);
+  EXPECT_EQ(ParseRfc3339Seconds("2024-13-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseRfc3339Seconds("2024-05-01 12:00:00"), 0);
+}
+
 }  // namespace berth

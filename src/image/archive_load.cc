@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "image/archive_contents.h"
 #include "image/layer_unpack.h"
 #include "image/platform_select.h"
@@ -39,13 +40,6 @@ std::string TagString(const Reference& r) {
 
 void AddRef(std::vector<std::string>& refs, const std::string& ref) {
   if (std::find(refs.begin(), refs.end(), ref) == refs.end()) refs.push_back(ref);
-}
-
-// The image's creation time from the config's RFC 3339 "created".
-int64_t CreatedSeconds(const std::string& created) {
-  struct tm tm {};
-  if (created.size() < 19 || !::strptime(created.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<int64_t>(::timegm(&tm));
 }
 
 // Which compression a stored layer blob uses, by its first bytes.
@@ -270,7 +264,7 @@ class Loader {
     for (const Digest& l : p.layers)
       if (std::find(rec.blobs.begin(), rec.blobs.end(), l) == rec.blobs.end())
         rec.blobs.push_back(l);
-    rec.created = CreatedSeconds(config.created);
+    rec.created = ParseRfc3339Seconds(config.created);
     rec.pulled = static_cast<int64_t>(::time(nullptr));
     return rec;
   }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/clock.h"
 #include "image/byte_pipe.h"
 #include "image/layer_unpack.h"
 #include "image/platform_select.h"
@@ -31,43 +32,10 @@ struct LayerJob {
   bool fetched = false;
 };
 
-// Serializes progress callbacks from the layer threads and thins out
-// "Downloading" updates to one per 1% (or 512 KiB) per layer.
-class Progress {
- public:
-  explicit Progress(const PullProgressFn& fn) : fn_(fn) {}
-  void Emit(const std::string& id, const std::string& status, int64_t cur = -1,
-            int64_t total = -1) {
-    if (!fn_) return;
-    std::lock_guard lock(mu_);
-    fn_(PullProgress{id, status, cur, total});
-  }
-  ProgressFn Downloading(const std::string& id, int64_t total) {
-    auto last = std::make_shared<int64_t>(-1);
-    int64_t step = std::max<int64_t>(total / 100, 512 << 10);
-    return [this, id, total, last, step](int64_t done) {
-      if (*last >= 0 && done - *last < step && done != total) return;
-      *last = done;
-      Emit(id, "Downloading", done, total);
-    };
-  }
-
- private:
-  const PullProgressFn& fn_;
-  std::mutex mu_;
-};
-
-// The image's creation time from the config's RFC 3339 "created".
-int64_t CreatedSeconds(const std::string& created) {
-  struct tm tm {};
-  if (created.size() < 19 || !::strptime(created.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<int64_t>(::timegm(&tm));
-}
-
 }  // namespace
 
 Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& progress_fn) {
-  Progress progress(progress_fn);
+  ProgressReporter progress(progress_fn);
   const std::string want = ref.digest ? ref.digest->String() : ref.tag;
   const std::string name = ref.FamiliarString();
   auto client = TRY_CTX(RegistryClient::Open(ref.domain, options_.registry), "pull {}", name);
@@ -199,7 +167,7 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
     }
 
     auto writer = TRY(content_.Writer(j.blob, j.size));
-    auto on_progress = progress.Downloading(id, j.size);
+    auto on_progress = progress.Bytes(id, "Downloading", j.size);
     if (!need_unpack) {  // snapshot here, blob gone: fetch the blob only
       TRY(client->FetchBlob(
           ref.path, j.blob, j.size, [&](std::string_view d) { return writer.Write(d); },
@@ -285,7 +253,7 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
   if (!jobs.empty()) rec.top_chain = jobs.back().chain;
   rec.blobs = blobs;
   for (const LayerJob& j : jobs) rec.size += j.unpacked;
-  rec.created = CreatedSeconds(config.created);
+  rec.created = ParseRfc3339Seconds(config.created);
   auto existing = TRY(images_.GetImage(rec.id));
   TRY_CTX(images_.PutImage(rec), "pull {}", name);
   PullResult result{rec.id, top.digest, false};

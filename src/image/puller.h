@@ -34,16 +34,12 @@
 #include "image/reference.h"
 #include "image/registry_client.h"
 #include "image/snapshotter.h"
+#include "image/transfer_progress.h"
 
 namespace berth::image {
 
-// One progress message: docker's JSONMessage fields.
-struct PullProgress {
-  std::string id;                    // short layer digest, or the tag for whole-image lines
-  std::string status;                // "Pulling fs layer", "Downloading", "Pull complete", ...
-  int64_t current = -1, total = -1;  // bytes, for "Downloading"/"Extracting"
-};
-using PullProgressFn = std::function<void(const PullProgress&)>;
+using PullProgress = TransferProgress;
+using PullProgressFn = TransferProgressFn;
 
 struct PullOptions {
   RegistryOptions registry;

@@ -24,32 +24,6 @@ struct BlobJob {
   int64_t size = 0;
 };
 
-// Serializes progress callbacks from the upload threads and thins out
-// "Pushing" updates to one per 1% (or 512 KiB) per layer.
-class Progress {
- public:
-  explicit Progress(const PushProgressFn& fn) : fn_(fn) {}
-  void Emit(const std::string& id, const std::string& status, int64_t cur = -1,
-            int64_t total = -1) {
-    if (!fn_) return;
-    std::lock_guard lock(mu_);
-    fn_(PushProgress{id, status, cur, total});
-  }
-  ProgressFn Pushing(const std::string& id, int64_t total) {
-    auto last = std::make_shared<int64_t>(-1);
-    int64_t step = std::max<int64_t>(total / 100, 512 << 10);
-    return [this, id, total, last, step](int64_t done) {
-      if (*last >= 0 && done - *last < step && done != total) return;
-      *last = done;
-      Emit(id, "Pushing", done, total);
-    };
-  }
-
- private:
-  const PushProgressFn& fn_;
-  std::mutex mu_;
-};
-
 // A whole small blob (manifest, index) from the store; absence is the
 // store's fault, said as such.
 Result<std::string> ReadDocument(const ContentStore& content, const Digest& d) {
@@ -71,7 +45,7 @@ bool IsForeignLayer(const spec::Descriptor& d) {
 Result<PushResult> Pusher::Push(const ImageRecord& image, const Reference& target,
                                 const std::vector<std::string>& mount_from,
                                 const PushProgressFn& progress_fn) {
-  Progress progress(progress_fn);
+  ProgressReporter progress(progress_fn);
   const std::string name = target.FamiliarString();
   auto client = TRY_CTX(RegistryClient::Open(target.domain, options_.registry), "push {}", name);
 
@@ -159,7 +133,7 @@ Result<PushResult> Pusher::Push(const ImageRecord& image, const Reference& targe
       }
     };
     TRY_CTX(client->UploadBlob(target.path, j.blob, j.size, reader, options_.chunk_size,
-                               report ? progress.Pushing(id, j.size) : ProgressFn{}),
+                               report ? progress.Bytes(id, "Pushing", j.size) : ProgressFn{}),
             "{}", what);
     emit("Pushed");
     return Ok();

@@ -40,16 +40,12 @@
 #include "image/image_store.h"
 #include "image/reference.h"
 #include "image/registry_client.h"
+#include "image/transfer_progress.h"
 
 namespace berth::image {
 
-// One progress message: docker's JSONMessage fields.
-struct PushProgress {
-  std::string id;                    // short layer digest
-  std::string status;                // "Preparing", "Pushing", "Pushed", ...
-  int64_t current = -1, total = -1;  // bytes, for "Pushing"
-};
-using PushProgressFn = std::function<void(const PushProgress&)>;
+using PushProgress = TransferProgress;
+using PushProgressFn = TransferProgressFn;
 
 struct PushOptions {
   RegistryOptions registry;

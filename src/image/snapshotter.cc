@@ -115,8 +115,8 @@ Result<LayerStaging> Snapshotter::PrepareLayer() {
   return s;
 }
 
-Status Snapshotter::CommitLayer(LayerStaging staging, const Digest& chain_id,
-                                const Digest* parent, int64_t size) {
+Status Snapshotter::CommitLayer(LayerStaging staging, const Digest& chain_id, const Digest* parent,
+                                int64_t size) {
   staging.dirfd.Reset();
   TRY(WriteFileAtomic(staging.path + "/parent", parent ? parent->String() : "", 0600));
   TRY(WriteFileAtomic(staging.path + "/size", std::to_string(size), 0600));

@@ -19,10 +19,7 @@ setup_file() {
 teardown_file() {
   [ -n "${T:-}" ] || return 0
   stop_berthd
-  if [ -f "$T/registry.pid" ]; then
-    kill "$(cat "$T/registry.pid")" 2>/dev/null || true
-    wait_gone "$(cat "$T/registry.pid")"
-  fi
+  stop_registry
   rm -rf "$T"
 }
 

@@ -1,7 +1,7 @@
 # Shared setup for tests of berthd and the berth client (bats, as root):
 # a docker-registry on loopback holding the test images, and a berthd with
-# its own data root, exec root and socket. Everything lives under one temp
-# dir and is removed by teardown_daemon.
+# its own data root, exec root and socket. Everything lives under the temp
+# dir $T that the test file makes and removes.
 
 BERTHD=${BERTHD:?set BERTHD to the berthd binary}
 BERTH=${BERTH:?set BERTH to the berth binary}
@@ -67,23 +67,11 @@ wait_gone() {
   kill -9 "$1" 2>/dev/null || true
 }
 
-setup_daemon() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  T=$(mktemp -d /tmp/berth-dt-XXXXXX)
-  export T
-  start_registry
-  start_berthd
-}
-
-teardown_daemon() {
-  stop_berthd
-  if [ -f "$T/registry.pid" ]; then
-    kill "$(cat "$T/registry.pid")" 2>/dev/null || true
-    wait_gone "$(cat "$T/registry.pid")"
-  fi
-  # Layer dirs may hold read-only directories and device nodes: plain rm -rf
-  # copes as root.
-  rm -rf "$T"
+stop_registry() {
+  [ -f "$T/registry.pid" ] || return 0
+  kill "$(cat "$T/registry.pid")" 2>/dev/null || true
+  wait_gone "$(cat "$T/registry.pid")"
+  rm -f "$T/registry.pid"
 }
 
 # b ARGS...: the berth client against this test's daemon.

@@ -15,10 +15,7 @@ setup_file() {
 
 teardown_file() {
   [ -n "${T:-}" ] || return 0
-  if [ -f "$T/registry.pid" ]; then
-    kill "$(cat "$T/registry.pid")" 2>/dev/null || true
-    wait_gone "$(cat "$T/registry.pid")"
-  fi
+  stop_registry
   rm -rf "$T"
 }
 
@@ -315,4 +312,18 @@ teardown() {
   [ "$(echo "$output" | jq -r .Status)" = "Login Succeeded" ]
   run curl -sS -w '%{http_code}' --unix-socket "$SOCK" -X POST http://x/auth -d 'nope'
   [[ "$output" == *'malformed auth config'*400 ]]
+}
+
+@test "rmi by ID of an image in several repositories needs -f, as docker's conflict" {
+  b pull -q "$REG/test/app"
+  b tag "$REG/test/app" other/app:1
+  id=$(b inspect -f '{{.Id}}' other/app:1)
+  run b rmi "${id:7:12}"
+  [ "$status" -eq 1 ]
+  [ "$output" = "Error response from daemon: conflict: unable to delete ${id:7:12} (must be forced) - image is referenced in multiple repositories" ]
+  [ "$(b images -q | sort -u)" = "${id:7:12}" ]
+  run b rmi -f "${id:7:12}"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Deleted: $id"* ]]
+  [ -z "$(b images -q)" ]
 }

@@ -1,20 +1,14 @@
 #include "cli/client/json_message.h"
 
+#include "cli/client/units.h"
+
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
 namespace berth::cli {
 
-std::string HumanSize(double bytes) {
-  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  int i = 0;
-  while (bytes >= 1000 && i < 5) {
-    bytes /= 1000;
-    i++;
-  }
-  return fmt::format("{:.4g}{}", bytes, kUnits[i]);
-}
+std::string HumanSize(double bytes) { return HumanSizeWithPrecision(bytes, 4); }
 
 std::string ProgressBar(int64_t current, int64_t total, int width) {
   if (current <= 0 && total <= 0) return "";

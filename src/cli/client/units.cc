@@ -6,14 +6,14 @@
 
 namespace berth::cli {
 
-std::string HumanSize3(double bytes) {
+std::string HumanSizeWithPrecision(double bytes, int precision) {
   static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
   int i = 0;
   while (bytes >= 1000 && i < 6) {
     bytes /= 1000;
     i++;
   }
-  return fmt::format("{:.3g}{}", bytes, kUnits[i]);
+  return fmt::format("{:.{}g}{}", bytes, precision, kUnits[i]);
 }
 
 std::string HumanDuration(int64_t s) {

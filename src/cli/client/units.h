@@ -8,9 +8,11 @@
 
 namespace berth::cli {
 
-// go-units HumanSizeWithPrecision(size, 3): decimal units, 3 significant
-// digits ("4.26MB", "123kB", "0B").
-std::string HumanSize3(double bytes);
+// go-units HumanSizeWithPrecision: decimal units, `precision` significant
+// digits ("4.26MB" at 3, "3.146MB" at 4).
+std::string HumanSizeWithPrecision(double bytes, int precision);
+// What `docker images` prints: 3 significant digits ("4.26MB", "123kB").
+inline std::string HumanSize3(double bytes) { return HumanSizeWithPrecision(bytes, 3); }
 // go-units HumanDuration: "Less than a second", "About a minute",
 // "3 hours", "2 weeks", ...
 std::string HumanDuration(int64_t seconds);
