@@ -21,6 +21,7 @@
 #include "api/routes.h"
 #include "api/unix_server.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/unique_fd.h"
 #include "engine/daemon_config.h"
 #include "engine/image_service.h"
@@ -45,6 +46,10 @@ Result<std::string> DaemonId(const std::string& data_root) {
 }
 
 Status Run(engine::DaemonConfig cfg) {
+  // Logs go to stderr; --debug (or "debug" in daemon.json) adds the
+  // engine's step-by-step lines, such as each layer's pull timings.
+  TRY(log::Configure("", log::Format::kText, cfg.debug));
+
   // 1. The data root, owned by this daemon alone.
   TRY(MkdirAll(cfg.data_root, 0711));
   TRY(MkdirAll(cfg.exec_root, 0711));

@@ -46,6 +46,7 @@ class BlobWriter {
   Digest want_;
   int64_t want_size_ = -1;
   int64_t written_ = 0;
+  int64_t flushed_ = 0;  // bytes handed to writeback so far
   UniqueFd fd_;
   Sha256 hash_;
   bool failed_ = false;

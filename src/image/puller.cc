@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <ctime>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "image/byte_pipe.h"
 #include "image/layer_unpack.h"
 #include "image/platform_select.h"
@@ -123,6 +125,14 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
     progress.Emit(j.blob.Short(), present ? "Already exists" : "Pulling fs layer");
   }
 
+  // Debug timings per layer, in ms since the layers started: where a pull
+  // spends its time (network, unpack, the sync before commit).
+  const auto t0 = std::chrono::steady_clock::now();
+  auto ms = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 t0)
+        .count();
+  };
   auto run_layer = [&](LayerJob& j) -> Status {
     const std::string id = j.blob.Short();
     const std::string what = fmt::format("layer {}", j.blob.String());
@@ -204,7 +214,9 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
       unpack_failed = true;
       pipe.Abandon();
     }
+    const auto unpacked_at = ms();
     download.join();
+    const auto downloaded_at = ms();
     Status ok = !fetched ? fetched : Ok();
     if (ok) {
       if (st) progress.Emit(id, "Verifying Checksum");
@@ -221,6 +233,8 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
     progress.Emit(id, "Extracting", j.unpacked, j.unpacked);
     TRY(snapshots_.CommitLayer(std::move(staging), j.chain, j.parent ? &*j.parent : nullptr,
                                j.unpacked));
+    log::Debug("pull {}: layer {}: unpacked at {} ms, downloaded at {} ms, committed at {} ms",
+               name, id, unpacked_at, downloaded_at, ms());
     progress.Emit(id, "Pull complete");
     return Ok();
   };
