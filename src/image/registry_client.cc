@@ -534,6 +534,9 @@ Status RegistryClient::Impl::FetchBlobFrom(Endpoint& ep, std::string_view repo,
       Backoff(attempt);
       continue;
     }
+    // The sink's own failure (the disk is full) names what it wrote to;
+    // the fetch adds nothing to that.
+    if (!resp && sink_failed) return std::unexpected(std::move(resp).error());
     if (!resp) return std::unexpected(std::move(resp).error().Context(what));
     if (resp->status == 404) return FailAs(ENOENT, "{}: not found in registry {}", what, domain);
     if (resp->status != 200 && resp->status != 206)

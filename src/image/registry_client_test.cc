@@ -513,6 +513,30 @@ TEST(RegistryRetryTest, GivesUpAfterTheConfiguredRetries) {
       << e.error().What();
 }
 
+TEST(RegistryRetryTest, ReturnsTheSinksErrorUnchangedAndDoesNotRetryIt) {
+  std::string blob = RandomBytes(50000, 4);
+  Digest d = Sha256Of(blob);
+  std::atomic<int> blob_requests{0};
+  TinyHttpServer registry([&](const TinyRequest& r) {
+    if (r.target == "/v2/") return Reply(200, "{}");
+    ++blob_requests;
+    return Reply(200, blob);
+  });
+  RegistryOptions opts;
+  opts.credentials = Credentials{};
+  opts.initial_backoff = std::chrono::milliseconds(1);
+  auto c = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c);
+  // As the content store's writer fails on a full disk.
+  auto st = (*c)->FetchBlob("foo", d, 50000, [](std::string_view) -> Status {
+    return FailAs(ENOSPC, "blob x: write: No space left on device");
+  });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().What(), "blob x: write: No space left on device");
+  EXPECT_EQ(st.error().code(), ENOSPC);
+  EXPECT_EQ(blob_requests.load(), 1);
+}
+
 TEST(RegistryOptionsTest, LoopbackAndListedHostsAreInsecure) {
   RegistryOptions o;
   EXPECT_TRUE(IsInsecureRegistry("127.0.0.1:5000", o));
