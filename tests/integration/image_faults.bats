@@ -27,6 +27,7 @@ setup_file() {
 teardown_file() {
   [ -n "${T:-}" ] || return 0
   stop_pidfile "$T/faulty.pid"
+  stop_pidfile "$T/deadtok/registry.pid"
   stop_auth_registries
   stop_registry
   rm -rf "$T"
@@ -198,6 +199,27 @@ PY
   nothing_stored
 }
 
+@test "token auth: a token server that cannot be reached fails the pull in one line, quickly" {
+  # A registry whose realm is a port nobody listens on.
+  port=$(free_port)
+  run_registry "$T/deadtok" "$port" "auth:
+  token:
+    realm: http://127.0.0.1:$(free_port)/token
+    service: test-registry
+    issuer: test-issuer
+    rootcertbundle: $T/treg/token.crt"
+  start=$(date +%s)
+  run b pull "127.0.0.1:$port/test/app"
+  echo "$output"
+  stop_pidfile "$T/deadtok/registry.pid"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == "Error response from daemon: fetch token for 127.0.0.1:$port: GET http://127.0.0.1:"*"Couldn't connect to server" ]]
+  # Retried as any request is (200 + 400 + 800 ms), not once per layer of retries.
+  [ $(($(date +%s) - start)) -lt 5 ]
+  nothing_stored
+}
+
 @test "basic auth: no credentials is a one-line 401; config.json's are sent" {
   run b pull "$HREG/test/app"
   echo "$output"
@@ -243,6 +265,7 @@ PY
   run b pull "127.0.0.1:$port/test/app"
   echo "$output"
   stop_pidfile "$T/faulty.pid"
+  stop_pidfile "$T/deadtok/registry.pid"
   [ "$status" -eq 1 ]
   [[ "${lines[-1]}" == *"blob $blob of 127.0.0.1:$port/test/app: registry 127.0.0.1:$port: "*"service unavailable (test)"* ]]
   # The first try and 3 retries (200, 400, 800 ms apart).
