@@ -131,37 +131,39 @@ start_htpasswd_registry() {
     "auth: {htpasswd: {realm: test-basic, path: $T/hreg/htpasswd}}"
 }
 
-# start_token_registry USER PASS [pull|deny]: a registry under $T/treg that
-# wants bearer tokens, and the token server (tests/lib/token_server.py)
-# that issues them, signed with a fresh self-signed key the registry
-# trusts: USER:PASS may pull and push; anonymous clients may pull (the
-# default) or nothing (deny). Sets $TREG; the token server logs each
-# request to $T/treg/token.log.
+# start_token_registry USER PASS [pull|deny] [NAME]: a registry under
+# $T/NAME (default treg) that wants bearer tokens, and the token server
+# (tests/lib/token_server.py) that issues them, signed with a fresh
+# self-signed key the registry trusts: USER:PASS may pull and push;
+# anonymous clients may pull (the default) or nothing (deny). Sets $TREG;
+# the token server logs each request to $T/NAME/token.log.
 start_token_registry() {
-  local user=$1 pass=$2 anon=${3:-pull} port tport
+  local user=$1 pass=$2 anon=${3:-pull} dir=$T/${4:-treg} port tport
   port=$(free_port)
   tport=$(free_port)
   TREG=127.0.0.1:$port
-  mkdir -p "$T/treg"
+  mkdir -p "$dir"
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=berth-test-token \
-    -keyout "$T/treg/token.key" -out "$T/treg/token.crt" 2>/dev/null
+    -keyout "$dir/token.key" -out "$dir/token.crt" 2>/dev/null
   /usr/bin/python3 "$SRC/tests/lib/token_server.py" --port "$tport" \
-    --key "$T/treg/token.key" --cert "$T/treg/token.crt" --user "$user" --password "$pass" \
+    --key "$dir/token.key" --cert "$dir/token.crt" --user "$user" --password "$pass" \
     --issuer test-issuer --service test-registry --anonymous "$anon" \
-    >"$T/treg/token.log" 2>&1 &
-  echo $! >"$T/treg/token.pid"
+    >"$dir/token.log" 2>&1 &
+  echo $! >"$dir/token.pid"
   wait_for curl -s -o /dev/null "http://127.0.0.1:$tport/"
-  run_registry "$T/treg" "$port" "auth:
+  run_registry "$dir" "$port" "auth:
   token:
     realm: http://127.0.0.1:$tport/token
     service: test-registry
     issuer: test-issuer
-    rootcertbundle: $T/treg/token.crt"
+    rootcertbundle: $dir/token.crt"
 }
 
-# Stops what start_htpasswd_registry and start_token_registry started.
+# Stops every registry and token server that run_registry,
+# start_htpasswd_registry and start_token_registry started under $T.
 stop_auth_registries() {
-  stop_pidfile "$T/hreg/registry.pid"
-  stop_pidfile "$T/treg/registry.pid"
-  stop_pidfile "$T/treg/token.pid"
+  local f
+  for f in "$T"/*/registry.pid "$T"/*/token.pid; do
+    stop_pidfile "$f"
+  done
 }

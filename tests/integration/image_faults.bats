@@ -27,7 +27,6 @@ setup_file() {
 teardown_file() {
   [ -n "${T:-}" ] || return 0
   stop_pidfile "$T/faulty.pid"
-  stop_pidfile "$T/deadtok/registry.pid"
   stop_auth_registries
   stop_registry
   rm -rf "$T"
@@ -196,6 +195,23 @@ PY
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" == "Error response from daemon: registry $TREG: token server http://"*"/token: unauthorized: authentication required" ]]
   nothing_stored
+}
+
+@test "token auth: anonymous clients pull from a registry that lets them, and may not push" {
+  start_token_registry alice s3cret pull tpub
+  skopeo copy -q --dest-tls-verify=false --dest-creds alice:s3cret \
+    "oci:$T/layout:base" "docker://$TREG/test/base:latest"
+  run b pull -q "$TREG/test/base"
+  [ "$status" -eq 0 ]
+  grep -q '^token: - repository:test/base:pull -> 200$' "$T/tpub/token.log"
+  b tag "$TREG/test/base" "$TREG/anon/base:1"
+  run b push "$TREG/anon/base:1"
+  echo "$output"
+  stop_pidfile "$T/tpub/registry.pid"
+  stop_pidfile "$T/tpub/token.pid"
+  [ "$status" -eq 1 ]
+  [[ "${lines[-1]}" == "push $TREG/anon/base:1: "*"registry $TREG: unauthorized: authentication required"* ]]
+  [ ! -e "$T/tpub/data/docker/registry/v2/repositories/anon" ]
 }
 
 @test "token auth: a token server that cannot be reached fails the pull in one line, quickly" {
