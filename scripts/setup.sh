@@ -17,6 +17,8 @@ PACKAGES=(
   podman docker.io
   # images: a real registry and third-party image tools
   docker-registry skopeo umoci apache2-utils zstd debootstrap curl
+  # the token server of the auth tests signs its JWTs with the openssl CLI
+  openssl
 )
 
 missing=()

@@ -105,10 +105,18 @@ int main(int argc, char** argv) {
   engine::DaemonConfig flags;
   std::string config_file = kDefaultConfigFile, host;
   std::vector<std::string> insecure, mirrors;
+  bool tls_verify = false;
+  std::string tls_ca, tls_cert, tls_key;
   app.add_option("--config-file", config_file, "daemon configuration file");
   app.add_option("--data-root", flags.data_root, "root of persistent state");
   app.add_option("--exec-root", flags.exec_root, "root of run-time state");
   app.add_option("-H,--host", host, "socket to listen on (unix:///path)");
+  // dockerd's TLS flags, so that a TCP setup written for dockerd gets the
+  // refusal below rather than an unknown-flag error.
+  app.add_flag("--tlsverify", tls_verify, "(TCP with mutual TLS: not served yet)");
+  app.add_option("--tlscacert", tls_ca, "(TCP with mutual TLS: not served yet)");
+  app.add_option("--tlscert", tls_cert, "(TCP with mutual TLS: not served yet)");
+  app.add_option("--tlskey", tls_key, "(TCP with mutual TLS: not served yet)");
   app.add_option("--insecure-registry", insecure, "registry reachable over plain HTTP");
   app.add_option("--registry-mirror", mirrors, "Docker Hub mirror");
   app.add_option("--max-concurrent-downloads", flags.max_concurrent_downloads)
@@ -132,6 +140,23 @@ int main(int argc, char** argv) {
   if (app.count("--debug")) cfg.debug = true;
   cfg.insecure_registries.insert(cfg.insecure_registries.end(), insecure.begin(), insecure.end());
   cfg.registry_mirrors.insert(cfg.registry_mirrors.end(), mirrors.begin(), mirrors.end());
+  // The API gives root on the host to whoever reaches it: over TCP only
+  // clients with a certificate the daemon trusts may (DESIGN.md, "A TCP
+  // listener exists only with mutual TLS"), and that is not built yet.
+  // Refused before anything is created.
+  if (host.starts_with("tcp://")) {
+    std::fprintf(stderr,
+                 "berthd: --host %s: listening on TCP needs mutual TLS (--tlsverify --tlscacert "
+                 "--tlscert --tlskey), which berthd does not serve yet; use a unix:// socket\n",
+                 host.c_str());
+    return 1;
+  }
+  if (tls_verify || !tls_ca.empty() || !tls_cert.empty() || !tls_key.empty()) {
+    std::fprintf(stderr,
+                 "berthd: --tlsverify, --tlscacert, --tlscert, --tlskey: mutual TLS is for TCP "
+                 "listeners, which berthd does not serve yet; it listens on unix:// sockets\n");
+    return 1;
+  }
   if (!host.empty()) {
     if (!host.starts_with("unix://")) {
       std::fprintf(stderr, "berthd: --host %s: only unix:// sockets are served\n", host.c_str());

@@ -233,7 +233,9 @@ struct RegistryClient::Impl {
         req.headers.push_back("Authorization: " + BasicAuthorization(*ep.creds));
       }
     }
-    auto resp = TRY_CTX(Retrying([&] { return http::Perform(req); }), "fetch token for {}", domain);
+    // Not retried here: every request that needs a token is retried as a
+    // whole (Retrying, the blob and upload loops), token fetch included.
+    auto resp = TRY_CTX(http::Perform(req), "fetch token for {}", domain);
     if (resp.status == 401 || resp.status == 403) {
       if (ep.creds)
         return FailAs(EACCES, "registry {}: unauthorized: incorrect username or password", domain);
@@ -349,13 +351,19 @@ struct RegistryClient::Impl {
     }
   }
 
+  // Whether a failed request (not a response) is worth another try: the
+  // registry or its token server could not be reached, or the token
+  // server answered 429/5xx (EAGAIN, from FetchToken).
+  static bool Transient(const Error& e) { return http::IsRetryable(e) || e.code() == EAGAIN; }
+
   // Runs `attempt` (a request), again after a backoff when it failed to
-  // connect or got 429/5xx, up to options.retries more times.
+  // connect or got 429/5xx (from the registry or its token server), up to
+  // options.retries more times.
   template <typename F>
   Result<http::Response> Retrying(F attempt) {
     for (int n = 0;; ++n) {
       Result<http::Response> r = attempt();
-      bool again = r ? (r->status == 429 || r->status >= 500) : http::IsRetryable(r.error());
+      bool again = r ? (r->status == 429 || r->status >= 500) : Transient(r.error());
       if (!again || n >= options.retries) return r;
       Backoff(n);
     }
@@ -529,11 +537,14 @@ Status RegistryClient::Impl::FetchBlobFrom(Endpoint& ep, std::string_view repo,
     };
     auto resp = Send(ep, {RepositoryScope(repo, false)}, req);
     bool again = resp ? (resp->status == 429 || resp->status >= 500)
-                      : (!sink_failed && http::IsRetryable(resp.error()));
+                      : (!sink_failed && Transient(resp.error()));
     if (again && attempt < options.retries) {
       Backoff(attempt);
       continue;
     }
+    // The sink's own failure (the disk is full) names what it wrote to;
+    // the fetch adds nothing to that.
+    if (!resp && sink_failed) return std::unexpected(std::move(resp).error());
     if (!resp) return std::unexpected(std::move(resp).error().Context(what));
     if (resp->status == 404) return FailAs(ENOENT, "{}: not found in registry {}", what, domain);
     if (resp->status != 200 && resp->status != 206)
@@ -575,7 +586,7 @@ Status RegistryClient::UploadBlob(std::string_view repo, const Digest& digest, i
   for (int attempt = 0;; ++attempt) {
     Status st = impl_->UploadOnce(repo, digest, size, reader, chunk_size, progress);
     if (st) return st;
-    bool again = http::IsRetryable(st.error()) || st.error().code() == EAGAIN;
+    bool again = Impl::Transient(st.error());
     if (!again || attempt >= impl_->options.retries)
       return std::unexpected(std::move(st).error().Context(
           fmt::format("upload blob {} to {}", digest.String(), impl_->FamiliarRepo(repo))));

@@ -14,8 +14,10 @@
 // the client itself (registries redirect blob GETs to object storage); the
 // Authorization header is sent only to the registry's own origin, never to
 // the host a redirect points at. Connection failures, 429 and 5xx responses
-// are retried `retries` times with exponential backoff (200 ms, doubling);
-// a blob download that breaks mid-way resumes with a Range request.
+// (of the registry or its token server) are retried `retries` times with
+// exponential backoff (200 ms, doubling), a request and the token fetch it
+// needed as one; a blob download that breaks mid-way resumes with a Range
+// request.
 //
 // Insecure registries (plain HTTP allowed; the loopback hosts 127.0.0.0/8,
 // ::1 and localhost:* always, as docker treats them, plus those listed in

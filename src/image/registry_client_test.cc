@@ -513,6 +513,71 @@ TEST(RegistryRetryTest, GivesUpAfterTheConfiguredRetries) {
       << e.error().What();
 }
 
+TEST(RegistryRetryTest, ReturnsTheSinksErrorUnchangedAndDoesNotRetryIt) {
+  std::string blob = RandomBytes(50000, 4);
+  Digest d = Sha256Of(blob);
+  std::atomic<int> blob_requests{0};
+  TinyHttpServer registry([&](const TinyRequest& r) {
+    if (r.target == "/v2/") return Reply(200, "{}");
+    ++blob_requests;
+    return Reply(200, blob);
+  });
+  RegistryOptions opts;
+  opts.credentials = Credentials{};
+  opts.initial_backoff = std::chrono::milliseconds(1);
+  auto c = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c);
+  // As the content store's writer fails on a full disk.
+  auto st = (*c)->FetchBlob("foo", d, 50000, [](std::string_view) -> Status {
+    return FailAs(ENOSPC, "blob x: write: No space left on device");
+  });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().What(), "blob x: write: No space left on device");
+  EXPECT_EQ(st.error().code(), ENOSPC);
+  EXPECT_EQ(blob_requests.load(), 1);
+}
+
+// A token server that cannot be reached is retried as often as a
+// registry, not once per retry of every request that needed the token.
+TEST(RegistryRetryTest, RetriesAnUnreachableTokenServerOnlyAsOftenAsTheRegistry) {
+  std::atomic<int> token_requests{0};
+  TinyHttpServer tokens([&](const TinyRequest&) {
+    ++token_requests;
+    return std::string();  // hangs up without an answer
+  });
+  std::string challenge = fmt::format(
+      R"(WWW-Authenticate: Bearer realm="{}/token",service="fake",scope="repository:foo:pull")",
+      tokens.url());
+  TinyHttpServer registry([&](const TinyRequest& r) {
+    if (r.target == "/v2/") return Reply(200, "{}");
+    return Reply(401, R"({"errors":[{"code":"UNAUTHORIZED","message":"no"}]})", {challenge});
+  });
+  RegistryOptions opts;
+  opts.credentials = Credentials{};
+  opts.retries = 3;
+  opts.initial_backoff = std::chrono::milliseconds(1);
+  auto c = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c);
+  auto m = (*c)->GetManifest("foo", "latest");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().What().find("fetch token for " + registry.host()), std::string::npos)
+      << m.error().What();
+  EXPECT_EQ(token_requests.load(), 4);
+  // A token server answering 503 is retried the same way.
+  token_requests = 0;
+  TinyHttpServer busy([&](const TinyRequest&) {
+    ++token_requests;
+    return Reply(503, "busy");
+  });
+  challenge =
+      fmt::format(R"(WWW-Authenticate: Bearer realm="{}/token",service="fake")", busy.url());
+  auto c2 = RegistryClient::Open(registry.host(), opts);
+  ASSERT_TRUE(c2);
+  auto st = (*c2)->FetchBlob("foo", Sha256Of("x"), 1, [](std::string_view) { return Ok(); });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(token_requests.load(), 4) << st.error().What();
+}
+
 TEST(RegistryOptionsTest, LoopbackAndListedHostsAreInsecure) {
   RegistryOptions o;
   EXPECT_TRUE(IsInsecureRegistry("127.0.0.1:5000", o));

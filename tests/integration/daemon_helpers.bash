@@ -90,3 +90,80 @@ api() {
 count_files() {
   find "$DATA/$1" -type f 2>/dev/null | wc -l
 }
+
+# stop_pidfile FILE: kills the process whose PID FILE holds, waits for it,
+# removes FILE. Nothing when FILE is missing.
+stop_pidfile() {
+  [ -f "$1" ] || return 0
+  kill "$(cat "$1")" 2>/dev/null || true
+  wait_gone "$(cat "$1")"
+  rm -f "$1"
+}
+
+# run_registry DIR PORT [YAML]: writes DIR/registry.yml for a registry
+# storing under DIR/data, on 127.0.0.1:PORT, with YAML appended (an auth
+# section), and starts it; its PID goes to DIR/registry.pid.
+run_registry() {
+  local dir=$1 port=$2 extra=${3:-}
+  mkdir -p "$dir/data"
+  cat >"$dir/registry.yml" <<YML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}
+http: {addr: 127.0.0.1:$port}
+$extra
+YML
+  docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 &
+  echo $! >"$dir/registry.pid"
+  # Any HTTP answer (401 included) means it is up.
+  wait_for curl -s -o /dev/null "http://127.0.0.1:$port/v2/"
+}
+
+# start_htpasswd_registry USER PASS: a registry under $T/hreg that wants
+# HTTP basic auth (htpasswd, bcrypt) for everything; sets $HREG.
+start_htpasswd_registry() {
+  local port
+  port=$(free_port)
+  HREG=127.0.0.1:$port
+  mkdir -p "$T/hreg"
+  htpasswd -Bbn "$1" "$2" >"$T/hreg/htpasswd"
+  run_registry "$T/hreg" "$port" \
+    "auth: {htpasswd: {realm: test-basic, path: $T/hreg/htpasswd}}"
+}
+
+# start_token_registry USER PASS [pull|deny] [NAME]: a registry under
+# $T/NAME (default treg) that wants bearer tokens, and the token server
+# (tests/lib/token_server.py) that issues them, signed with a fresh
+# self-signed key the registry trusts: USER:PASS may pull and push;
+# anonymous clients may pull (the default) or nothing (deny). Sets $TREG;
+# the token server logs each request to $T/NAME/token.log.
+start_token_registry() {
+  local user=$1 pass=$2 anon=${3:-pull} dir=$T/${4:-treg} port tport
+  port=$(free_port)
+  tport=$(free_port)
+  TREG=127.0.0.1:$port
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=berth-test-token \
+    -keyout "$dir/token.key" -out "$dir/token.crt" 2>/dev/null
+  /usr/bin/python3 "$SRC/tests/lib/token_server.py" --port "$tport" \
+    --key "$dir/token.key" --cert "$dir/token.crt" --user "$user" --password "$pass" \
+    --issuer test-issuer --service test-registry --anonymous "$anon" \
+    >"$dir/token.log" 2>&1 &
+  echo $! >"$dir/token.pid"
+  wait_for curl -s -o /dev/null "http://127.0.0.1:$tport/"
+  run_registry "$dir" "$port" "auth:
+  token:
+    realm: http://127.0.0.1:$tport/token
+    service: test-registry
+    issuer: test-issuer
+    rootcertbundle: $dir/token.crt"
+}
+
+# Stops every registry and token server that run_registry,
+# start_htpasswd_registry and start_token_registry started under $T.
+stop_auth_registries() {
+  local f
+  for f in "$T"/*/registry.pid "$T"/*/token.pid; do
+    stop_pidfile "$f"
+  done
+}
