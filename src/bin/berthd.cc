@@ -140,29 +140,18 @@ int main(int argc, char** argv) {
   if (app.count("--debug")) cfg.debug = true;
   cfg.insecure_registries.insert(cfg.insecure_registries.end(), insecure.begin(), insecure.end());
   cfg.registry_mirrors.insert(cfg.registry_mirrors.end(), mirrors.begin(), mirrors.end());
-  // The API gives root on the host to whoever reaches it: over TCP only
-  // clients with a certificate the daemon trusts may (DESIGN.md, "A TCP
-  // listener exists only with mutual TLS"), and that is not built yet.
-  // Refused before anything is created.
-  if (host.starts_with("tcp://")) {
-    std::fprintf(stderr,
-                 "berthd: --host %s: listening on TCP needs mutual TLS (--tlsverify --tlscacert "
-                 "--tlscert --tlskey), which berthd does not serve yet; use a unix:// socket\n",
-                 host.c_str());
-    return 1;
+  // Refused before anything is created (see SetListenAddress).
+  if (!host.empty()) {
+    if (auto s = engine::SetListenAddress(cfg, host, "--host"); !s) {
+      std::fprintf(stderr, "berthd: %s\n", s.error().What().c_str());
+      return 1;
+    }
   }
   if (tls_verify || !tls_ca.empty() || !tls_cert.empty() || !tls_key.empty()) {
     std::fprintf(stderr,
                  "berthd: --tlsverify, --tlscacert, --tlscert, --tlskey: mutual TLS is for TCP "
                  "listeners, which berthd does not serve yet; it listens on unix:// sockets\n");
     return 1;
-  }
-  if (!host.empty()) {
-    if (!host.starts_with("unix://")) {
-      std::fprintf(stderr, "berthd: --host %s: only unix:// sockets are served\n", host.c_str());
-      return 1;
-    }
-    cfg.socket_path = host.substr(7);
   }
   if (cfg.socket_path.empty()) cfg.socket_path = cfg.exec_root + "/berth.sock";
 

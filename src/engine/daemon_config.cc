@@ -48,6 +48,11 @@ Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg) {
       if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 64)
         return Fail("config file {}: \"{}\" must be an integer from 1 to 64", path, key);
       cfg.max_concurrent_downloads = v.get<int>();
+    } else if (key == "hosts") {
+      auto hosts = TRY(StringList(v, path, key));
+      if (hosts.size() > 1)
+        return Fail("config file {}: \"hosts\": berthd listens on one unix:// socket", path);
+      for (const auto& h : hosts) TRY(SetListenAddress(cfg, h, "config file " + path));
     } else if (key == "debug") {
       if (!v.is_boolean()) return Fail("config file {}: \"debug\" must be true or false", path);
       cfg.debug = v.get<bool>();
@@ -55,6 +60,18 @@ Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg) {
       return Fail("config file {}: unknown key \"{}\"", path, key);
     }
   }
+  return Ok();
+}
+
+Status SetListenAddress(DaemonConfig& cfg, const std::string& addr, const std::string& where) {
+  if (addr.starts_with("tcp://"))
+    return Fail(
+        "{}: {}: listening on TCP needs mutual TLS (--tlsverify --tlscacert --tlscert "
+        "--tlskey), which berthd does not serve yet; use a unix:// socket",
+        where, addr);
+  if (!addr.starts_with("unix://") || addr.size() <= 7)
+    return Fail("{}: {}: only unix:///path sockets are served", where, addr);
+  cfg.socket_path = addr.substr(7);
   return Ok();
 }
 

@@ -1,7 +1,7 @@
 // berthd's configuration: command-line flags over /etc/berth/daemon.json,
 // whose keys are dockerd's daemon.json keys where they mean the same thing
 // ("data-root", "exec-root", "insecure-registries", "registry-mirrors",
-// "max-concurrent-downloads"), so a docker user's file carries over.
+// "max-concurrent-downloads", "debug", "hosts"), so a docker user's file carries over.
 // Unknown keys are refused with their name, as dockerd refuses them.
 #pragma once
 
@@ -26,5 +26,12 @@ struct DaemonConfig {
 // value). A missing file at the default path is fine; a malformed one is an
 // error naming the file and the key.
 Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg);
+
+// Sets cfg.socket_path from a listen address as dockerd takes it (`-H`, or
+// daemon.json's "hosts"): unix:///path only. The API gives root on the host
+// to whoever reaches it, so a TCP listener may exist only with mutual TLS
+// (DESIGN.md), which is not served yet: tcp:// is refused saying so.
+// `where` names the source in the error ("--host", "config file F").
+Status SetListenAddress(DaemonConfig& cfg, const std::string& addr, const std::string& where);
 
 }  // namespace berth::engine

@@ -50,5 +50,28 @@ TEST(DaemonConfig, RefusesUnknownKeysAndBadValuesByName) {
   EXPECT_EQ(c.data_root, "/var/lib/berth");
 }
 
+TEST(DaemonConfig, HostsTakeOneUnixSocketAndRefuseTcpWithoutTls) {
+  DaemonConfig c;
+  std::string p = WriteTemp(R"({"hosts": ["unix:///run/x/berth.sock"]})");
+  ASSERT_TRUE(LoadDaemonConfigFile(p, c));
+  EXPECT_EQ(c.socket_path, "/run/x/berth.sock");
+  ::unlink(p.c_str());
+  p = WriteTemp(R"({"hosts": ["tcp://0.0.0.0:2375"]})");
+  auto st = LoadDaemonConfigFile(p, c);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().What(),
+            "config file " + p +
+                ": tcp://0.0.0.0:2375: listening on TCP needs mutual TLS (--tlsverify "
+                "--tlscacert --tlscert --tlskey), which berthd does not serve yet; use a unix:// "
+                "socket");
+  ::unlink(p.c_str());
+  p = WriteTemp(R"({"hosts": ["unix:///a", "unix:///b"]})");
+  EXPECT_FALSE(LoadDaemonConfigFile(p, c));
+  ::unlink(p.c_str());
+  EXPECT_FALSE(SetListenAddress(c, "fd://", "--host"));
+  EXPECT_FALSE(SetListenAddress(c, "unix://", "--host"));
+  EXPECT_EQ(c.socket_path, "/run/x/berth.sock");
+}
+
 }  // namespace
 }  // namespace berth::engine

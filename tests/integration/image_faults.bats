@@ -403,6 +403,13 @@ PY
     -H "unix://$T/tcp.sock" --tlsverify
   [ "$status" -eq 1 ]
   [[ "$output" == "berthd: --tlsverify, --tlscacert, --tlscert, --tlskey: mutual TLS is for TCP listeners"* ]]
+  # dockerd's daemon.json "hosts" key gets the same refusal.
+  echo '{"hosts": ["tcp://127.0.0.1:'"$port"'"]}' >"$T/tcp-daemon.json"
+  run "$BERTHD" --config-file "$T/tcp-daemon.json" --data-root "$T/tcp-data" --exec-root "$T/tcp-run"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == "berthd: config file $T/tcp-daemon.json: tcp://127.0.0.1:$port: listening on TCP needs mutual TLS"* ]]
   # Nothing was made, nothing listens.
   [ ! -e "$T/tcp-data" ]
   [ ! -e "$T/tcp-run" ]
