@@ -19,6 +19,9 @@ setup_file() {
   # skopeo's docker-archive of it: loading that gives berthd an image with
   # a made Docker schema 2 manifest, as a `docker save` would.
   skopeo copy -q "oci:$T/layout:app" "docker-archive:$T/sk-docker.tar:test/app:1"
+  # And its oci-archive, named by a whole reference in ref.name as skopeo
+  # and podman write it: the layout's manifest, gzip layers.
+  skopeo copy -q "oci:$T/layout:app" "oci-archive:$T/sk-named.tar:test/app:2"
 }
 
 teardown_file() {
@@ -63,9 +66,7 @@ teardown() {
   [ "$(b inspect -f '{{.Id}}' "$APP_ID")" = "$APP_ID" ]
   [ -f "$DATA/blobs/sha256/${APP_MANIFEST#sha256:}" ]
 
-  # oci-archive named by a whole reference in ref.name, as skopeo and
-  # podman write it: that name tags it.
-  skopeo copy -q "oci:$T/layout:app" "oci-archive:$T/sk-named.tar:test/app:2"
+  # oci-archive named by a whole reference in ref.name: that name tags it.
   [ "$(tar -xOf "$T/sk-named.tar" index.json |
     jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]')" = test/app:2 ]
   run b load -i "$T/sk-named.tar"
@@ -125,10 +126,11 @@ teardown() {
   echo "$output"
   [ "$status" -eq 0 ]
   [ "$output" = "hello from the app layer" ]
-  run pm "${PM_RUN[@]}" test/app:1 sh -c 'echo $GREETING $PWD; ls /etc/group || echo gone'
+  run pm "${PM_RUN[@]}" test/app:1 sh -c 'echo $GREETING $PWD; test -e /etc/group || echo gone'
   echo "$output"
+  [ "$status" -eq 0 ]
   [ "${lines[0]}" = "hi /app" ]
-  [ "${lines[-1]}" = gone ]
+  [ "${lines[1]}" = gone ]
 
   # Back the other way, in both of podman's formats, each into an empty
   # berthd.
@@ -231,4 +233,21 @@ teardown() {
   [ "$status" -eq 0 ]
   [ "$output" = "Loaded image: from/docker:5" ]
   berth_has_app from/docker:5
+
+  # An image whose layers are gzip blobs (as pulled): manifest.json names
+  # the compressed files, which docker load inflates.
+  b rmi from/docker:5 >/dev/null
+  b load -i "$T/sk-named.tar" >/dev/null
+  b save -o "$T/berth-gz.tar" test/app:2
+  layer=$(tar -xOf "$T/berth-gz.tar" manifest.json | jq -r '.[0].Layers[1]')
+  [ "$(tar -xOf "$T/berth-gz.tar" "$layer" | head -c2 | od -An -tx1 | tr -d ' ')" = 1f8b ]
+  dk rmi test/app:1 from/docker:5 >/dev/null
+  run dk load -i "$T/berth-gz.tar"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: test/app:2" ]
+  [ "$(dk inspect -f '{{.Id}}' test/app:2)" = "$APP_ID" ]
+  run dk run --rm --network none test/app:2
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello from the app layer" ]
 }
