@@ -511,6 +511,68 @@ TEST_F(ArchiveTest, LoadsArchivesWrittenBySkopeo) {
   }
 }
 
+// docker 25.0.0's archives: manifest.json whole, but the OCI half broken
+// (moby#47065: OCI manifests without layers; moby#47210: "manifests":
+// null for an image saved by digest). docker loads them from
+// manifest.json, and so does berth.
+TEST_F(ArchiveTest, LoadsDocker25ArchivesWithABrokenOciHalf) {
+  std::string l1 = Tar({{"a", "A\n", ""}}), l2 = Tar({{"b", "B\n", ""}});
+  Digest d1 = Sha256Of(l1), d2 = Sha256Of(l2);
+  std::string config =
+      json{{"architecture", "amd64"},
+           {"os", "linux"},
+           {"rootfs", {{"type", "layers"}, {"diff_ids", {d1.String(), d2.String()}}}}}
+          .dump();
+  Digest id = Sha256Of(config);
+  std::string manifest = json{
+      {"schemaVersion", 2},
+      {"mediaType", spec::media::kOciManifest},
+      {"config",
+       {{"mediaType", spec::media::kOciConfig}, {"digest", id.String()}, {"size", config.size()}}},
+      {"layers",
+       json::array()}}.dump();
+  Digest manifest_digest = Sha256Of(manifest);
+  json no_layers = {{"schemaVersion", 2},
+                    {"mediaType", spec::media::kOciIndex},
+                    {"manifests",
+                     {{{"mediaType", spec::media::kOciManifest},
+                       {"digest", manifest_digest.String()},
+                       {"size", manifest.size()},
+                       {"annotations",
+                        {{"io.containerd.image.name", "docker.io/library/d25:1"},
+                         {"org.opencontainers.image.ref.name", "1"}}}}}}};
+  json null_manifests = {
+      {"schemaVersion", 2}, {"mediaType", spec::media::kOciIndex}, {"manifests", nullptr}};
+  std::string manifest_json =
+      json::array({{{"Config", "blobs/sha256/" + id.hex},
+                    {"RepoTags", {"d25:1"}},
+                    {"Layers", {"blobs/sha256/" + d1.hex, "blobs/sha256/" + d2.hex}}}})
+          .dump();
+  for (const json& index : {no_layers, null_manifests}) {
+    SCOPED_TRACE(index.dump());
+    Root r(dir_ + "/" + std::to_string(index.dump().size()));
+    auto loaded = r.Load(Tar({{"blobs/sha256/" + d1.hex, l1, ""},
+                              {"blobs/sha256/" + d2.hex, l2, ""},
+                              {"blobs/sha256/" + id.hex, config, ""},
+                              {"blobs/sha256/" + manifest_digest.hex, manifest, ""},
+                              {"index.json", index.dump(), ""},
+                              {"oci-layout", R"({"imageLayoutVersion":"1.0.0"})", ""},
+                              {"manifest.json", manifest_json, ""}}));
+    ASSERT_TRUE(loaded) << loaded.error().What();
+    ASSERT_EQ(loaded->size(), 1u);
+    EXPECT_EQ((*loaded)[0].id, id);
+    EXPECT_EQ((*loaded)[0].refs, std::vector<std::string>{"docker.io/library/d25:1"});
+    EXPECT_EQ(r.FileIn(id, "a"), "A\n");
+    EXPECT_EQ(r.FileIn(id, "b"), "B\n");
+    // The image's manifest is one made from manifest.json, not the empty one.
+    auto rec = **r.images->GetImage(id);
+    EXPECT_NE(rec.target, manifest_digest);
+    auto m = spec::ParseManifest(*r.content->Read(rec.target));
+    ASSERT_TRUE(m) << m.error().What();
+    EXPECT_EQ(m->layers.size(), 2u);
+  }
+}
+
 TEST_F(ArchiveTest, LoadFollowsANestedIndexToTheHostPlatform) {
   Root a(dir_ + "/a");
   BuiltImage b = BuildImage(a, kLayers, kRef);
