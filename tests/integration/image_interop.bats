@@ -11,6 +11,8 @@ load interop_helpers
 
 setup_file() {
   [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
+  command -v skopeo >/dev/null && command -v umoci >/dev/null ||
+    skip "skopeo and umoci make the test image"
   T=$(mktemp -d /tmp/berth-interop-XXXXXX)
   export T
   note_peer_cgroups
@@ -206,7 +208,7 @@ teardown() {
   [ "$(jq -r .process.cwd "$T/work/bundle/config.json")" = /app ]
 }
 
-@test "dockerd 20.10 loads and runs berth's archive; berth loads what docker saves" {
+@test "dockerd 20.10 (and its containerd) load and run berth's archive; berth loads what they save" {
   need dockerd
   need docker
   start_dockerd || skip "dockerd does not start here: $(tail -3 "$T/dockerd.log")"
@@ -222,6 +224,27 @@ teardown() {
   echo "$output"
   [ "$status" -eq 0 ]
   [ "$output" = "hello from the app layer" ]
+
+  # dockerd's containerd (1.6) imports it too, by io.containerd.image.name
+  # and the manifest index.json names; its export loads back into berthd.
+  if command -v ctr >/dev/null; then
+    run ctr -a "$T/dx/containerd/containerd.sock" -n berth-interop images import "$T/berth.tar"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    saved_m=$(tar -xOf "$T/berth.tar" index.json | jq -r '.manifests[0].digest')
+    run ctr -a "$T/dx/containerd/containerd.sock" -n berth-interop images ls -q
+    [ "$output" = docker.io/test/app:1 ]
+    run ctr -a "$T/dx/containerd/containerd.sock" -n berth-interop images ls
+    [[ "${lines[1]}" == *" $saved_m "* ]]
+    ctr -a "$T/dx/containerd/containerd.sock" -n berth-interop images export \
+      "$T/ctr.tar" docker.io/test/app:1
+    b rmi test/app:1 >/dev/null
+    run b load -i "$T/ctr.tar"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "Loaded image: test/app:1" ]
+    berth_has_app test/app:1
+  fi
 
   # docker 20.10's own format: "<v1 id>/layer.tar" directories.
   dk tag test/app:1 from/docker:5

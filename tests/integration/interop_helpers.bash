@@ -11,6 +11,7 @@ pm() {
 
 # The host's hard RLIMIT_NOFILE/NPROC are below what podman asks for by
 # default (see tests/conformance/peers.bats).
+# shellcheck disable=SC2034  # used by image_interop.bats
 PM_RUN=(run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 # dk ARGS...: the docker CLI against this test's dockerd.
