@@ -76,6 +76,10 @@ class Loader {
     bool oci = contents_.Find("index.json") && contents_.Find("oci-layout");
     bool docker = contents_.Find("manifest.json") != nullptr;
     if (!oci && !docker) return Fail("not an image archive (no manifest.json or index.json)");
+    // docker 25.0.0 wrote `"manifests": null` for an image saved by digest
+    // or ID (moby#47210); its manifest.json is whole, and docker itself
+    // loads from that.
+    if (oci && docker && TRY(IndexListsNothing())) oci = false;
     if (oci) TRY_CTX(PlanOci(plans), "index.json");
     if (docker) TRY_CTX(PlanDocker(plans, !oci), "manifest.json");
 
@@ -194,8 +198,20 @@ class Loader {
     return Ok();
   }
 
+  // Whether index.json's manifests are null or empty.
+  Result<bool> IndexListsNothing() {
+    json index = json::parse(TRY(ReadSmall("index.json")), nullptr, false);
+    if (!index.is_object()) return false;  // PlanOci says what is wrong
+    auto ms = index.find("manifests");
+    return ms != index.end() && (ms->is_null() || (ms->is_array() && ms->empty()));
+  }
+
   // docker: manifest.json lists Config, RepoTags and Layers by path. With
-  // `images` false (an OCI index was followed) only the tags are taken.
+  // `images` false (an OCI index was followed) only the tags are taken,
+  // and the layers when the OCI manifest lists another number of them:
+  // docker 25.0.0 wrote OCI manifests without layers (moby#47065), and
+  // docker itself loads from manifest.json, so its list is the one that
+  // holds.
   Status PlanDocker(std::vector<ImagePlan>& plans, bool images) {
     json list = json::parse(TRY(ReadSmall("manifest.json")), nullptr, false);
     if (!list.is_array()) return Fail("not a JSON array");
@@ -211,9 +227,15 @@ class Loader {
                                [&](const ImagePlan& x) { return x.config == config; });
       if (!images && !known) continue;
       ImagePlan& p = PlanFor(plans, config);
-      if (!known) {
-        auto layers = e.find("Layers");
+      auto layers = e.find("Layers");
+      if (!known ||
+          (layers != e.end() && layers->is_array() && layers->size() != p.layers.size())) {
         if (layers == e.end() || !layers->is_array()) return Fail("entry {}: no Layers", i);
+        // The OCI manifest, if one was planned, is not this image's: one is
+        // made for it as for any docker-archive.
+        p.layers.clear();
+        p.manifest.reset();
+        p.index.reset();
         for (const json& l : *layers) {
           ArchiveFile* lf = contents_.Find(str(l));
           if (!lf) return Fail("layer {} missing from the archive", str(l));

@@ -12,7 +12,16 @@
 //     manifest blob; one (docker schema 2, or OCI when a layer is zstd) is
 //     made and stored, so the image can be pushed or saved later.
 // When both are present (docker 25+), the OCI index is followed and the
-// RepoTags of manifest.json name the images too.
+// RepoTags of manifest.json name the images too; but manifest.json, which
+// docker itself loads from, is taken when the OCI half is broken as docker
+// 25.0.0 wrote it: `"manifests": null` (an image saved by digest or ID),
+// or an OCI manifest that lists no layers.
+//
+// Names: manifest.json's RepoTags; in index.json, io.containerd.image.name,
+// else org.opencontainers.image.ref.name when it is a whole reference
+// ("name:tag", as skopeo and podman write it). A bare tag there ("latest",
+// as docker 25+ and umoci write it) names no repository and is ignored;
+// an image left without a name loads untagged, by ID.
 //
 // The stream is read once, in order, without seeking (it may arrive over
 // HTTP): files under blobs/sha256/ stream into the content store, verified

@@ -27,9 +27,44 @@ struct PlannedImage {
   Digest manifest;
   std::string manifest_media_type;
   int64_t manifest_size = 0;
+  // The OCI manifest made for an image whose own is Docker's, written
+  // from memory; unset when `manifest` is a stored blob.
+  std::optional<std::string> made_manifest;
+  std::optional<spec::Platform> platform;
   std::vector<Digest> layers;
   std::vector<Reference> refs;
 };
+
+// A layer's OCI media type: Docker's names mapped to the OCI ones for the
+// same bytes; OCI names kept.
+std::string OciLayerType(const std::string& mt) {
+  if (mt == spec::media::kDockerLayerGzip) return spec::media::kOciLayerGzip;
+  if (mt == "application/vnd.docker.image.rootfs.diff.tar") return spec::media::kOciLayer;
+  if (mt == spec::media::kDockerLayerForeign) return spec::media::kOciLayerNondistGzip;
+  return mt;
+}
+
+// The OCI manifest equivalent to Docker schema 2 manifest `m`: the same
+// config and layer blobs, byte for byte, under OCI media types (docker 25+
+// writes OCI manifests into its archives the same way). The OCI half of an
+// archive needs one: umoci reads no other kind, and skopeo's oci: copies
+// would convert a Docker manifest themselves, re-serializing the config
+// and so changing the image's ID.
+std::string OciManifestOf(const spec::Manifest& m) {
+  spec::Descriptor config = m.config;
+  config.media_type = spec::media::kOciConfig;
+  json layers = json::array();
+  for (spec::Descriptor l : m.layers) {
+    l.media_type = OciLayerType(l.media_type);
+    layers.push_back(spec::DescriptorToJson(l));
+  }
+  json out = {{"schemaVersion", 2},
+              {"mediaType", spec::media::kOciManifest},
+              {"config", spec::DescriptorToJson(config)},
+              {"layers", std::move(layers)}};
+  if (!m.annotations.empty()) out["annotations"] = m.annotations;
+  return out.dump();
+}
 
 // The manifest of `rec`: its target, or, for an image pulled from an
 // index, the index entry whose config is this image's.
@@ -64,10 +99,22 @@ Result<PlannedImage> PlanImage(const ContentStore& content, const ImageRecord& r
   p.manifest = manifest_digest;
   p.manifest_media_type = m.media_type;
   p.manifest_size = static_cast<int64_t>(bytes.size());
+  if (m.media_type == spec::media::kDockerManifest) {
+    p.made_manifest = OciManifestOf(m);
+    p.manifest = Sha256Of(*p.made_manifest);
+    p.manifest_media_type = spec::media::kOciManifest;
+    p.manifest_size = static_cast<int64_t>(p.made_manifest->size());
+  }
   for (const spec::Descriptor& l : m.layers) p.layers.push_back(TRY(ParseDigest(l.digest)));
   // Every blob must be here before the first byte goes out: a stream cut
   // short halfway is worse than an error up front.
   if (!content.Exists(p.id)) return Fail("config {} is missing", p.id.String());
+  // The platform, from the config, goes on index.json's entries as docker
+  // writes them, for readers that pick images by platform.
+  auto config =
+      TRY_CTX(spec::ParseImageConfig(TRY(content.Read(p.id))), "config {}", p.id.String());
+  if (!config.os.empty() && !config.architecture.empty())
+    p.platform = spec::Platform{config.architecture, config.os, "", config.variant};
   for (const Digest& l : p.layers)
     if (!content.Exists(l)) return Fail("layer {} is missing", l.String());
   return p;
@@ -160,9 +207,8 @@ std::string BlobPath(const Digest& d) { return "blobs/sha256/" + d.hex; }
 std::string OciIndex(const std::vector<PlannedImage>& plan) {
   json manifests = json::array();
   for (const PlannedImage& p : plan) {
-    json desc = {{"mediaType", p.manifest_media_type},
-                 {"digest", p.manifest.String()},
-                 {"size", p.manifest_size}};
+    json desc = spec::DescriptorToJson(
+        {p.manifest_media_type, p.manifest.String(), p.manifest_size, {}, {}, p.platform});
     if (p.refs.empty()) manifests.push_back(desc);
     for (const Reference& r : p.refs) {
       json d = desc;
@@ -190,7 +236,8 @@ std::pair<std::string, std::optional<std::string>> DockerIndex(
       Reference t = r;
       t.digest.reset();
       tags.push_back(t.FamiliarString());
-      repos[t.FamiliarName()][t.tag] = p.id.hex;
+      // What docker 25+ writes here: the top layer, by its blob's name.
+      repos[t.FamiliarName()][t.tag] = p.layers.empty() ? p.id.hex : p.layers.back().hex;
     }
     for (const Digest& l : p.layers) layers.push_back(BlobPath(l));
     list.push_back({{"Config", BlobPath(p.id)}, {"RepoTags", tags}, {"Layers", layers}});
@@ -224,7 +271,10 @@ Status SaveImages(const ContentStore& content, ImageStore& images,
   TRY_CTX(tar.Dir("blobs/sha256/"), "save");
   std::set<Digest> written;
   for (const PlannedImage& p : plan) {
-    std::vector<Digest> blobs = {p.manifest, p.id};
+    if (p.made_manifest && written.insert(p.manifest).second)
+      TRY_CTX(tar.File(BlobPath(p.manifest), *p.made_manifest), "save {}", p.id.String());
+    std::vector<Digest> blobs = {p.id};
+    if (!p.made_manifest) blobs.insert(blobs.begin(), p.manifest);
     blobs.insert(blobs.end(), p.layers.begin(), p.layers.end());
     for (const Digest& d : blobs) {
       if (!written.insert(d).second) continue;

@@ -8,15 +8,19 @@
 //                       the content store holds them (so digests hold;
 //                       layers stay compressed as they were pulled)
 //   oci-layout          {"imageLayoutVersion":"1.0.0"}
-//   index.json          one entry per (image, name): the image's manifest,
-//                       annotated with io.containerd.image.name (the full
-//                       reference) and org.opencontainers.image.ref.name
-//                       (its tag)
+//   index.json          one entry per (image, name): the image's manifest
+//                       and platform, annotated with io.containerd.image.name
+//                       (the full reference) and
+//                       org.opencontainers.image.ref.name (its tag)
 //   manifest.json       docker's list: Config, RepoTags, Layers (paths of
 //                       the blobs above)
-//   repositories        docker's legacy {"name":{"tag":"<id hex>"}}
+//   repositories        docker's legacy {"name":{"tag":"<top layer hex>"}}
 // An image pulled from a multi-platform index is written as its own
 // platform's manifest, so the archive is single-platform and consistent.
+// An image whose manifest is Docker schema 2 is written with the OCI
+// manifest equivalent to it (same config and layer blobs, OCI media types),
+// as docker 25+ does: umoci reads only OCI manifests, and skopeo would
+// otherwise convert it and re-serialize the config, changing the image ID.
 //
 // Entries are reproducible: mode 0644 files and 0755 directories, owner
 // 0:0, mtime 0. Nothing is buffered beyond one chunk and no temp file is

@@ -275,7 +275,10 @@ TEST_F(ArchiveTest, SaveWritesDockerArchiveAndOciLayoutAtOnce) {
   EXPECT_EQ(idx["manifests"][0]["digest"], b.manifest.String());
   EXPECT_EQ(idx["manifests"][0]["annotations"]["io.containerd.image.name"], kRef);
   EXPECT_EQ(idx["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"], "v1");
-  EXPECT_EQ(json::parse(entries["repositories"].data)["testimg"]["v1"], b.id.hex);
+  EXPECT_EQ(idx["manifests"][0]["platform"],
+            json({{"architecture", HostPlatform().architecture}, {"os", "linux"}}));
+  // docker 25+ names the top layer there.
+  EXPECT_EQ(json::parse(entries["repositories"].data)["testimg"]["v1"], b.layers.back().hex);
   EXPECT_EQ(json::parse(entries["oci-layout"].data)["imageLayoutVersion"], "1.0.0");
 }
 
@@ -414,9 +417,68 @@ TEST_F(ArchiveTest, LoadsOldStyleDockerArchiveWithLinkedLayers) {
   EXPECT_EQ(m->layers[1].media_type, spec::media::kDockerLayerGzip);
   EXPECT_EQ(m->layers[2].digest, Sha256Of(l1).String());
 
-  // And it saves again.
+  // And it saves again, its OCI half naming the OCI equivalent of that
+  // manifest.
   auto entries = ListTar(r.Save({{id, {"docker.io/library/old:1"}}}));
-  EXPECT_TRUE(entries.count("blobs/sha256/" + rec.target.hex));
+  json idx = json::parse(entries["index.json"].data);
+  EXPECT_EQ(idx["manifests"][0]["mediaType"], spec::media::kOciManifest);
+  std::string digest = idx["manifests"][0]["digest"];
+  auto saved = spec::ParseManifest(entries["blobs/sha256/" + digest.substr(7)].data);
+  ASSERT_TRUE(saved) << saved.error().What();
+  EXPECT_EQ(saved->layers[0].media_type, spec::media::kOciLayer);
+  EXPECT_EQ(saved->layers[1].media_type, spec::media::kOciLayerGzip);
+}
+
+// A Docker schema 2 manifest (what docker 20.10 pushes, and what a load
+// of a docker-archive makes) goes into the OCI half as the OCI manifest of
+// the same blobs: umoci refuses anything else, and skopeo would convert
+// it, re-serializing the config. The image is the same when loaded back.
+TEST_F(ArchiveTest, SaveWritesADockerManifestAsItsOciEquivalent) {
+  Root a(dir_ + "/a");
+  BuiltImage b = BuildImage(a, kLayers, kRef);
+  json docker = json::parse(*a.content->Read(b.manifest));
+  docker["mediaType"] = spec::media::kDockerManifest;
+  docker["config"]["mediaType"] = spec::media::kDockerConfig;
+  for (json& l : docker["layers"]) l["mediaType"] = spec::media::kDockerLayerGzip;
+  std::string docker_bytes = docker.dump();
+  Digest docker_digest = Sha256Of(docker_bytes);
+  ASSERT_TRUE(a.content->Put(docker_digest, docker_bytes));
+  ImageRecord rec = **a.images->GetImage(b.id);
+  rec.target = docker_digest;
+  rec.target_media_type = spec::media::kDockerManifest;
+  rec.blobs.push_back(docker_digest);
+  ASSERT_TRUE(a.images->PutImage(rec));
+
+  std::string saved = a.Save({{b.id, {kRef}}});
+  auto entries = ListTar(saved);
+  EXPECT_FALSE(entries.count("blobs/sha256/" + docker_digest.hex));
+  json idx = json::parse(entries["index.json"].data);
+  ASSERT_EQ(idx["manifests"].size(), 1u);
+  EXPECT_EQ(idx["manifests"][0]["mediaType"], spec::media::kOciManifest);
+  std::string digest = idx["manifests"][0]["digest"];
+  const std::string& bytes = entries["blobs/sha256/" + digest.substr(7)].data;
+  EXPECT_EQ(Sha256Of(bytes).String(), digest);
+  EXPECT_EQ(idx["manifests"][0]["size"], bytes.size());
+  auto m = spec::ParseManifest(bytes);
+  ASSERT_TRUE(m) << m.error().What();
+  EXPECT_EQ(m->media_type, spec::media::kOciManifest);
+  EXPECT_EQ(m->config.media_type, spec::media::kOciConfig);
+  EXPECT_EQ(m->config.digest, b.id.String());
+  EXPECT_EQ(m->config.size, static_cast<int64_t>(entries["blobs/sha256/" + b.id.hex].data.size()));
+  ASSERT_EQ(m->layers.size(), b.layers.size());
+  for (size_t i = 0; i < b.layers.size(); i++) {
+    EXPECT_EQ(m->layers[i].media_type, spec::media::kOciLayerGzip);
+    EXPECT_EQ(m->layers[i].digest, b.layers[i].String());
+  }
+  // It is the same as the OCI manifest the image was built with.
+  EXPECT_EQ(Sha256Of(bytes), b.manifest);
+
+  Root r(dir_ + "/fresh");
+  auto loaded = r.Load(saved);
+  ASSERT_TRUE(loaded) << loaded.error().What();
+  ASSERT_EQ(loaded->size(), 1u);
+  EXPECT_EQ((*loaded)[0].id, b.id);
+  EXPECT_EQ(r.FileIn(b.id, "etc/new"), "new file\n");
 }
 
 TEST_F(ArchiveTest, LoadsArchivesWrittenBySkopeo) {
@@ -446,6 +508,68 @@ TEST_F(ArchiveTest, LoadsArchivesWrittenBySkopeo) {
     ASSERT_EQ(loaded->size(), 1u);
     EXPECT_EQ((*loaded)[0].refs, std::vector<std::string>{"docker.io/library/myimg:v2"});
     EXPECT_EQ(r.FileIn((*loaded)[0].id, "x"), "from umoci\n");
+  }
+}
+
+// docker 25.0.0's archives: manifest.json whole, but the OCI half broken
+// (moby#47065: OCI manifests without layers; moby#47210: "manifests":
+// null for an image saved by digest). docker loads them from
+// manifest.json, and so does berth.
+TEST_F(ArchiveTest, LoadsDocker25ArchivesWithABrokenOciHalf) {
+  std::string l1 = Tar({{"a", "A\n", ""}}), l2 = Tar({{"b", "B\n", ""}});
+  Digest d1 = Sha256Of(l1), d2 = Sha256Of(l2);
+  std::string config =
+      json{{"architecture", "amd64"},
+           {"os", "linux"},
+           {"rootfs", {{"type", "layers"}, {"diff_ids", {d1.String(), d2.String()}}}}}
+          .dump();
+  Digest id = Sha256Of(config);
+  std::string manifest = json{
+      {"schemaVersion", 2},
+      {"mediaType", spec::media::kOciManifest},
+      {"config",
+       {{"mediaType", spec::media::kOciConfig}, {"digest", id.String()}, {"size", config.size()}}},
+      {"layers",
+       json::array()}}.dump();
+  Digest manifest_digest = Sha256Of(manifest);
+  json no_layers = {{"schemaVersion", 2},
+                    {"mediaType", spec::media::kOciIndex},
+                    {"manifests",
+                     {{{"mediaType", spec::media::kOciManifest},
+                       {"digest", manifest_digest.String()},
+                       {"size", manifest.size()},
+                       {"annotations",
+                        {{"io.containerd.image.name", "docker.io/library/d25:1"},
+                         {"org.opencontainers.image.ref.name", "1"}}}}}}};
+  json null_manifests = {
+      {"schemaVersion", 2}, {"mediaType", spec::media::kOciIndex}, {"manifests", nullptr}};
+  std::string manifest_json =
+      json::array({{{"Config", "blobs/sha256/" + id.hex},
+                    {"RepoTags", {"d25:1"}},
+                    {"Layers", {"blobs/sha256/" + d1.hex, "blobs/sha256/" + d2.hex}}}})
+          .dump();
+  for (const json& index : {no_layers, null_manifests}) {
+    SCOPED_TRACE(index.dump());
+    Root r(dir_ + "/" + std::to_string(index.dump().size()));
+    auto loaded = r.Load(Tar({{"blobs/sha256/" + d1.hex, l1, ""},
+                              {"blobs/sha256/" + d2.hex, l2, ""},
+                              {"blobs/sha256/" + id.hex, config, ""},
+                              {"blobs/sha256/" + manifest_digest.hex, manifest, ""},
+                              {"index.json", index.dump(), ""},
+                              {"oci-layout", R"({"imageLayoutVersion":"1.0.0"})", ""},
+                              {"manifest.json", manifest_json, ""}}));
+    ASSERT_TRUE(loaded) << loaded.error().What();
+    ASSERT_EQ(loaded->size(), 1u);
+    EXPECT_EQ((*loaded)[0].id, id);
+    EXPECT_EQ((*loaded)[0].refs, std::vector<std::string>{"docker.io/library/d25:1"});
+    EXPECT_EQ(r.FileIn(id, "a"), "A\n");
+    EXPECT_EQ(r.FileIn(id, "b"), "B\n");
+    // The image's manifest is one made from manifest.json, not the empty one.
+    auto rec = **r.images->GetImage(id);
+    EXPECT_NE(rec.target, manifest_digest);
+    auto m = spec::ParseManifest(*r.content->Read(rec.target));
+    ASSERT_TRUE(m) << m.error().What();
+    EXPECT_EQ(m->layers.size(), 2u);
   }
 }
 
