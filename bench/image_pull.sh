@@ -3,7 +3,8 @@
 # ~125 MB compressed, ~260 MB unpacked) from a local docker-registry, with
 # berthd (when built), dockerd (docker.io) and podman, in one hyperfine run.
 # Each run starts from an empty image store (the image is removed in
-# --prepare). Also times gunzip of the largest layer alone, the floor any
+# --prepare, which also syncs, so that no puller pays for the writeback of
+# the one before it). Also times gunzip of the largest layer alone, the floor any
 # puller pays for decompression on one core.
 #
 # Usage: bench/image_pull.sh [RUNS]      (as root)
@@ -47,6 +48,7 @@ skopeo copy --dest-tls-verify=false "oci:$LAYOUT:debian" "docker://$IMAGE" >/dev
 dockerd --data-root "$work/docker" --exec-root "$work/docker-exec" --pidfile "$work/docker.pid" \
   --host "unix://$work/docker.sock" --bridge none --iptables=false >"$work/dockerd.log" 2>&1 &
 pids+=($!)
+DOCKERD_PID=$!
 wait_for "docker -H unix://$work/docker.sock version"
 DK="docker -H unix://$work/docker.sock"
 PM="podman --root $work/podman --runroot $work/podman-run"
@@ -57,12 +59,13 @@ if [ -x build/src/bin/berthd ] && [ -x "$BERTH" ]; then
   build/src/bin/berthd --data-root "$work/berth" --exec-root "$work/berth-exec" \
     -H "unix://$work/berth.sock" >"$work/berthd.log" 2>&1 &
   pids+=($!)
+  BERTHD_PID=$!
   wait_for "$BERTH -H unix://$work/berth.sock version"
   BT="$BERTH -H unix://$work/berth.sock"
-  args+=(-n berth --prepare "$BT rmi -f $IMAGE >/dev/null 2>&1 || true" "$BT pull -q $IMAGE")
+  args+=(-n berth --prepare "$BT rmi -f $IMAGE >/dev/null 2>&1; sync" "$BT pull -q $IMAGE")
 fi
-args+=(-n docker --prepare "$DK rmi -f $IMAGE >/dev/null 2>&1 || true" "$DK pull -q $IMAGE")
-args+=(-n podman --prepare "$PM rmi -f $IMAGE >/dev/null 2>&1 || true" "$PM pull -q --tls-verify=false $IMAGE")
+args+=(-n docker --prepare "$DK rmi -f $IMAGE >/dev/null 2>&1; sync" "$DK pull -q $IMAGE")
+args+=(-n podman --prepare "$PM rmi -f $IMAGE >/dev/null 2>&1; sync" "$PM pull -q --tls-verify=false $IMAGE")
 largest=$(ls -S "$LAYOUT"/blobs/sha256/* | head -1)
 args+=(-n gunzip-largest-layer --prepare true "gzip -dc $largest")
 
@@ -72,3 +75,7 @@ base=$(jq -r '.results[] | select(.command=="docker") | .median' "$work/h.json")
 jq -r --argjson base "$base" '.results[] |
   "  \(.command | . + " " * (22 - length)) median \(.median * 100 | round / 100) s   vs docker \(.median / $base | . * 100 | round / 100)x"' \
   "$work/h.json"
+# Peak resident memory of each daemon over all its pulls (VmHWM): a
+# streaming puller's stays far below the layer sizes.
+peak() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$1/status"; }
+echo "daemon peak RSS over the runs: ${BERTHD_PID:+berthd $(peak "$BERTHD_PID"), }dockerd $(peak "$DOCKERD_PID")"

@@ -52,7 +52,8 @@ Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg) {
       auto hosts = TRY(StringList(v, path, key));
       if (hosts.size() > 1)
         return Fail("config file {}: \"hosts\": berthd listens on one unix:// socket", path);
-      for (const auto& h : hosts) TRY(SetListenAddress(cfg, h, "config file " + path));
+      for (const auto& h : hosts)
+        TRY(SetListenAddress(cfg, h, "config file " + path + ": \"hosts\""));
     } else if (key == "debug") {
       if (!v.is_boolean()) return Fail("config file {}: \"debug\" must be true or false", path);
       cfg.debug = v.get<bool>();
@@ -66,11 +67,11 @@ Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg) {
 Status SetListenAddress(DaemonConfig& cfg, const std::string& addr, const std::string& where) {
   if (addr.starts_with("tcp://"))
     return Fail(
-        "{}: {}: listening on TCP needs mutual TLS (--tlsverify --tlscacert --tlscert "
+        "{} {}: listening on TCP needs mutual TLS (--tlsverify --tlscacert --tlscert "
         "--tlskey), which berthd does not serve yet; use a unix:// socket",
         where, addr);
   if (!addr.starts_with("unix://") || addr.size() <= 7)
-    return Fail("{}: {}: only unix:///path sockets are served", where, addr);
+    return Fail("{} {}: only unix:///path sockets are served", where, addr);
   cfg.socket_path = addr.substr(7);
   return Ok();
 }

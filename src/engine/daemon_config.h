@@ -31,7 +31,7 @@ Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg);
 // daemon.json's "hosts"): unix:///path only. The API gives root on the host
 // to whoever reaches it, so a TCP listener may exist only with mutual TLS
 // (DESIGN.md), which is not served yet: tcp:// is refused saying so.
-// `where` names the source in the error ("--host", "config file F").
+// `where` names the source in the error ("--host", `config file F: "hosts"`).
 Status SetListenAddress(DaemonConfig& cfg, const std::string& addr, const std::string& where);
 
 }  // namespace berth::engine

@@ -61,7 +61,7 @@ TEST(DaemonConfig, HostsTakeOneUnixSocketAndRefuseTcpWithoutTls) {
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().What(),
             "config file " + p +
-                ": tcp://0.0.0.0:2375: listening on TCP needs mutual TLS (--tlsverify "
+                ": \"hosts\" tcp://0.0.0.0:2375: listening on TCP needs mutual TLS (--tlsverify "
                 "--tlscacert --tlscert --tlskey), which berthd does not serve yet; use a unix:// "
                 "socket");
   ::unlink(p.c_str());

@@ -11,9 +11,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -142,24 +147,119 @@ Status RemoveTree(int dirfd, const char* name) {
 // What libarchive reads: decompressed blocks, hashed on the way (diff_id).
 // An error from the source or the decompressor is kept here, so that it is
 // reported as itself rather than as libarchive's "read error".
-struct TarSource {
-  Decompressor* decompressor;
-  Sha256 diff_id;
-  std::unique_ptr<char[]> buf{new char[kTarBufSize]};
+// The decompressed tar stream, made by a thread of its own: reading,
+// inflating and hashing (the CPU half of an unpack) overlap with creating
+// files (the syscall half), so one layer keeps both cores busy. Blocks
+// circulate between a free list and a full queue; at most kTarBlocks are
+// in flight, so memory stays bounded whatever the layer's size.
+constexpr size_t kTarBlocks = 4;
+
+class TarSource {
+ public:
+  explicit TarSource(Decompressor& dec) : dec_(dec) {
+    for (size_t i = 0; i < kTarBlocks; ++i)
+      free_.push_back(std::unique_ptr<char[]>(new char[kTarBufSize]));
+    thread_ = std::thread([this] { Produce(); });
+  }
+  ~TarSource() { Stop(); }
+  TarSource(const TarSource&) = delete;
+  TarSource& operator=(const TarSource&) = delete;
+
+  // The next block of the stream, valid until the next call; empty at the
+  // end, and again on every later call, as a failure is. A failure of the
+  // stream (source, decompressor) is kept in `error`.
+  Result<std::string_view> Next() {
+    if (error) return std::unexpected(*error);
+    if (ended_) return std::string_view();
+    std::unique_lock lock(mu_);
+    if (current_) free_.push_back(std::move(current_));
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return !full_.empty(); });
+    Block b = std::move(full_.front());
+    full_.pop_front();
+    if (b.error) {
+      error = *b.error;
+      return std::unexpected(std::move(*b.error));
+    }
+    if (b.len == 0) {
+      ended_ = true;
+      return std::string_view();
+    }
+    current_ = std::move(b.data);
+    return std::string_view(current_.get(), b.len);
+  }
+
+  // Stops the producer (at its next block) and waits for it. Digests and
+  // totals are final once the stream has ended and Stop has returned.
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  Digest DiffId() { return diff_id_.Finish(); }
+
   std::optional<Error> error;
+
+ private:
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t len = 0;
+    std::optional<Error> error;
+  };
+
+  void Produce() {
+    for (;;) {
+      std::unique_ptr<char[]> buf;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !free_.empty(); });
+        if (stop_) return;
+        buf = std::move(free_.back());
+        free_.pop_back();
+      }
+      auto n = dec_.Read(buf.get(), kTarBufSize);
+      Block b;
+      if (n) {
+        diff_id_.Update(buf.get(), *n);
+        b.len = *n;
+        b.data = std::move(buf);
+      } else {
+        b.error = std::move(n).error();
+      }
+      bool last = !n || *n == 0;
+      {
+        std::lock_guard lock(mu_);
+        full_.push_back(std::move(b));
+      }
+      cv_.notify_all();
+      if (last) return;
+    }
+  }
+
+  Decompressor& dec_;
+  Sha256 diff_id_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<char[]>> free_;
+  std::deque<Block> full_;
+  std::unique_ptr<char[]> current_;  // the block libarchive is reading
+  bool ended_ = false;               // the end was handed out (reader's side)
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 la_ssize_t ReadTarBlock(archive* a, void* opaque, const void** out) {
   auto* src = static_cast<TarSource*>(opaque);
-  auto n = src->decompressor->Read(src->buf.get(), kTarBufSize);
-  if (!n) {
-    archive_set_error(a, EIO, "%s", n.error().What().c_str());
-    src->error = std::move(n).error();
+  auto block = src->Next();
+  if (!block) {
+    archive_set_error(a, EIO, "%s", block.error().What().c_str());
     return -1;
   }
-  src->diff_id.Update(src->buf.get(), *n);
-  *out = src->buf.get();
-  return static_cast<la_ssize_t>(*n);
+  *out = block->data();
+  return static_cast<la_ssize_t>(block->size());
 }
 
 // A directory whose mode and times are applied once every entry is in
@@ -203,6 +303,10 @@ class Unpacker {
 
   Status WriteData(int fd, archive_entry* e);
   Status Chown(int fd, const char* name, const Meta& m);
+  // A file this unpack has just created already has m's owner: no chown.
+  bool OwnedAlready(const Meta& m) const {
+    return creator_known_ && m.uid == creator_uid_ && m.gid == creator_gid_;
+  }
   Status SetXattrs(archive_entry* e, int fd, int pfd, const std::string& name);
   Status MarkOpaque(int dirfd);
   Result<bool> ClearName(int pfd, const std::string& name, bool keep_dir);
@@ -215,6 +319,12 @@ class Unpacker {
   std::string prefix_;
   UnpackStats stats_;
   UniqueFd root_;
+  // Who a file this unpack creates belongs to before any chown: its euid
+  // and egid, since every directory is 0700 without setgid until
+  // FinishDirectories (unless the root itself is setgid: then unknown).
+  bool creator_known_ = false;
+  uid_t creator_uid_ = 0;
+  gid_t creator_gid_ = 0;
   archive* archive_ = nullptr;
   TarSource* source_ = nullptr;
   bool stream_ended_ = false;  // the tar stopped right after a file's data
@@ -233,6 +343,11 @@ Result<UnpackStats> Unpacker::Run(const ReadFn& read_compressed, int rootfd) {
   // (opaque markers on the root) needs a real one.
   root_.Reset(::openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root_) return std::unexpected(LayerError(FailErrno("open the layer root").error()));
+  if (struct stat st; ::fstat(root_.get(), &st) == 0 && !(st.st_mode & S_ISGID)) {
+    creator_known_ = true;
+    creator_uid_ = ::geteuid();
+    creator_gid_ = ::getegid();
+  }
 
   // The blob digest is the hash of the bytes exactly as the source gives
   // them, taken as the decompressor pulls them.
@@ -245,7 +360,7 @@ Result<UnpackStats> Unpacker::Run(const ReadFn& read_compressed, int rootfd) {
   };
   auto dec = Decompressor::Create(std::move(hashed), options_.max_uncompressed_bytes);
   if (!dec) return std::unexpected(LayerError(std::move(dec).error()));
-  TarSource source{.decompressor = &*dec};
+  TarSource source(*dec);
   source_ = &source;
 
   // libarchive as a tar parser only: no decompression filters (ours bound
@@ -280,14 +395,14 @@ Result<UnpackStats> Unpacker::Run(const ReadFn& read_compressed, int rootfd) {
   // padding, the gzip trailer): read the rest so both digests cover all
   // of it and the compressed stream is checked to its end.
   for (;;) {
-    auto n = dec->Read(source.buf.get(), kTarBufSize);
+    auto n = source.Next();
     if (!n) return std::unexpected(LayerError(std::move(n).error()));
-    if (*n == 0) break;
-    source.diff_id.Update(source.buf.get(), *n);
+    if (n->empty()) break;
   }
+  source.Stop();
 
   stats_.blob_digest = blob.Finish();
-  stats_.diff_id = source.diff_id.Finish();
+  stats_.diff_id = source.DiffId();
   stats_.compressed_size = dec->in_total();
   stats_.uncompressed_size = dec->out_total();
   stats_.compression = dec->compression();
@@ -355,14 +470,21 @@ Status Unpacker::Whiteout(const Components& c) {
 }
 
 Status Unpacker::RegularFile(int pfd, const std::string& name, const Meta& m, archive_entry* e) {
-  TRY(ClearName(pfd, name, false));
   // 0600 until the content is in; the real mode comes after chown, which
-  // would clear setuid/setgid.
-  UniqueFd fd(
-      ::openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  // would clear setuid/setgid. Most names are new: an existing one is
+  // cleared only when the create says it exists.
+  auto create = [&] {
+    return UniqueFd(
+        ::openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  };
+  UniqueFd fd = create();
+  if (!fd && errno == EEXIST) {
+    TRY(ClearName(pfd, name, false));
+    fd = create();
+  }
   if (!fd) return FailErrno("create file");
   TRY(WriteData(fd.get(), e));
-  TRY(Chown(fd.get(), nullptr, m));
+  if (!OwnedAlready(m)) TRY(Chown(fd.get(), nullptr, m));
   if (::fchmod(fd.get(), m.mode) != 0) return FailErrno("chmod {:04o}", m.mode);
   // After chown and the data: both clear security.capability.
   TRY(SetXattrs(e, fd.get(), pfd, name));
@@ -436,9 +558,12 @@ Status Unpacker::Symlink(int pfd, const std::string& name, const Meta& m, archiv
   // container's root at run time, and by RESOLVE_IN_ROOT here.
   const char* target = archive_entry_symlink(e);
   if (!target || !*target) return Fail("symbolic link has no target");
-  TRY(ClearName(pfd, name, false));
-  if (::symlinkat(target, pfd, name.c_str()) != 0) return FailErrno("create symbolic link");
-  TRY(Chown(pfd, name.c_str(), m));
+  if (::symlinkat(target, pfd, name.c_str()) != 0) {
+    if (errno != EEXIST) return FailErrno("create symbolic link");
+    TRY(ClearName(pfd, name, false));
+    if (::symlinkat(target, pfd, name.c_str()) != 0) return FailErrno("create symbolic link");
+  }
+  if (!OwnedAlready(m)) TRY(Chown(pfd, name.c_str(), m));
   // Linux symlinks have no mode of their own: no chmod.
   TRY(SetXattrs(e, -1, pfd, name));
   if (::utimensat(pfd, name.c_str(), m.times, AT_SYMLINK_NOFOLLOW) != 0)

@@ -70,6 +70,9 @@ struct UnpackStats {
 // cover every byte) and unpacks it into the directory `rootfd` (which the
 // call does not take ownership of). The caller compares blob_digest and
 // diff_id with what the manifest and image config promise.
+// `read_compressed` is called from a thread the call starts (decompression
+// runs beside extraction), one call at a time, never after the call
+// returns; when extraction fails it may be called for one more block.
 // Errors name the entry: `layer entry "../etc/passwd": path escapes the
 // layer root` (`layer sha256:... entry ...` when options.layer is set).
 Result<UnpackStats> UnpackLayer(const ReadFn& read_compressed, int rootfd,

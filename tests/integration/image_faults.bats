@@ -409,7 +409,7 @@ PY
   echo "$output"
   [ "$status" -eq 1 ]
   [ "${#lines[@]}" -eq 1 ]
-  [[ "$output" == "berthd: config file $T/tcp-daemon.json: tcp://127.0.0.1:$port: listening on TCP needs mutual TLS"* ]]
+  [[ "$output" == "berthd: config file $T/tcp-daemon.json: \"hosts\" tcp://127.0.0.1:$port: listening on TCP needs mutual TLS"* ]]
   # Nothing was made, nothing listens.
   [ ! -e "$T/tcp-data" ]
   [ ! -e "$T/tcp-run" ]
