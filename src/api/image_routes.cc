@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "api/routes.h"
+#include "base/base64.h"
 #include "base/clock.h"
 #include "image/reference.h"
 #include "image/registry_auth.h"
@@ -30,9 +31,7 @@ std::string FamiliarName(const std::string& familiar_ref) {
 std::optional<image::Credentials> RegistryAuth(const HttpRequest& req) {
   std::string h = req.Header("x-registry-auth");
   if (h.empty()) return std::nullopt;
-  for (char& c : h) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (h.size() % 4) h += '=';
-  auto raw = image::Base64Decode(h);
+  auto raw = Base64UrlDecode(h);
   if (!raw) return std::nullopt;
   json j = json::parse(*raw, nullptr, false);
   if (!j.is_object()) return std::nullopt;
