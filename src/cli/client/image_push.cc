@@ -9,6 +9,7 @@
 #include "cli/client/commands.h"
 #include "cli/client/image_names.h"
 #include "cli/client/json_message.h"
+#include "cli/client/stored_logins.h"
 
 namespace berth::cli {
 
@@ -26,18 +27,18 @@ void AddPushCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
         return 1;
       }
       JsonMessageRenderer render(stdout, ::isatty(1) == 1);
-      // No stored credentials are sent: the daemon reads the same
-      // config.json for the registry, as it does for pulls.
-      auto r =
-          o.Client().Stream("POST", "/images/" + n.repository + "/push?tag=" + UrlEncode(n.tag),
-                            [&](std::string_view line) -> Status {
-                              if (!*quiet) return render.Render(line);
-                              auto j = nlohmann::json::parse(line, nullptr, false);
-                              if (j.is_object() && j.contains("error") && j["error"].is_string())
-                                return Fail("{}", j["error"].get<std::string>());
-                              return Ok();
-                            },
-                            {{"X-Registry-Auth", "e30="}});
+      // The stored login for the registry travels with the request, as
+      // docker's CLI sends it.
+      auto r = o.Client().Stream(
+          "POST", "/images/" + n.repository + "/push?tag=" + UrlEncode(n.tag),
+          [&](std::string_view line) -> Status {
+            if (!*quiet) return render.Render(line);
+            auto j = nlohmann::json::parse(line, nullptr, false);
+            if (j.is_object() && j.contains("error") && j["error"].is_string())
+              return Fail("{}", j["error"].get<std::string>());
+            return Ok();
+          },
+          {{"X-Registry-Auth", RegistryAuthHeader(RegistryDomain(n.repository))}});
       if (!r) return LocalError(r.error());
       if (r->status / 100 != 2) return DaemonError(*r);
       if (*quiet) std::printf("%s\n", FullImageName(n).c_str());
