@@ -1,0 +1,183 @@
+#!/usr/bin/env bats
+# berth login / logout and the logins the client sends, against a real
+# docker-registry on loopback that wants HTTP basic auth (htpasswd). The
+# client keeps its logins in $DOCKER_CONFIG/config.json; berthd runs with
+# a different, empty DOCKER_CONFIG, so a pull that works after a login
+# proves the client passed the login along (X-Registry-Auth).
+
+load daemon_helpers
+
+# Starts a registry at $REG that accepts only user:pass, holding
+# private/base:latest.
+start_auth_registry() {
+  local port
+  port=$(free_port)
+  REG=127.0.0.1:$port
+  mkdir -p "$T/registry"
+  htpasswd -Bbn user pass >"$T/htpasswd"
+  cat >"$T/registry.yml" <<YML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $T/registry}}
+http: {addr: 127.0.0.1:$port}
+auth: {htpasswd: {realm: test-realm, path: $T/htpasswd}}
+YML
+  docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
+  echo $! >"$T/registry.pid"
+  wait_for curl -sf -u user:pass "http://$REG/v2/"
+  "$SRC/tests/lib/make_image.sh" "$T/layout" >/dev/null
+  skopeo copy -q --dest-tls-verify=false --dest-creds user:pass \
+    "oci:$T/layout:base" "docker://$REG/private/base:latest"
+}
+
+# login_stdin PASSWORD [ARGS...]: berth login -u user --password-stdin.
+login_stdin() {
+  local password=$1
+  shift
+  printf '%s\n' "$password" | b login -u user --password-stdin "$@"
+}
+
+setup_file() {
+  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
+  T=$(mktemp -d /tmp/berth-login-XXXXXX)
+  export T
+  start_auth_registry
+  export REG
+}
+
+teardown_file() {
+  [ -n "${T:-}" ] || return 0
+  stop_registry
+  rm -rf "$T"
+}
+
+setup() {
+  rm -rf "$T/data" "$T/run" "$T/berthd.log" "$T/docker-config"
+  export DOCKER_CONFIG=$T/docker-config
+  CFG=$DOCKER_CONFIG/config.json
+  DOCKER_CONFIG=$T/daemon-config start_berthd
+}
+
+teardown() {
+  stop_berthd
+  rm -rf "$T/data" "$T/run"
+}
+
+@test "login with a wrong password fails and stores nothing" {
+  run login_stdin wrong "$REG"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Error response from daemon: "*"unauthorized: incorrect username or password"* ]]
+  [ ! -e "$CFG" ]
+}
+
+@test "login --password-stdin stores docker's auth entry, 0600, keeping other fields" {
+  mkdir -p "$DOCKER_CONFIG"
+  echo '{"psFormat": "table {{.ID}}", "auths": {"other.example:5000": {"auth": "YTpi"}}}' >"$CFG"
+  run login_stdin pass "$REG"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = "Login Succeeded" ]
+  [[ "$output" == *"WARNING! Your password will be stored unencrypted in $CFG."* ]]
+  [ "$(stat -c %a "$CFG")" = 600 ]
+  [ "$(jq -r --arg r "$REG" '.auths[$r].auth' "$CFG")" = "$(printf user:pass | base64)" ]
+  [ "$(jq -r '.psFormat' "$CFG")" = "table {{.ID}}" ]
+  [ "$(jq -r '.auths["other.example:5000"].auth' "$CFG")" = YTpi ]
+
+  # A failed login afterwards leaves the file as it was.
+  cp "$CFG" "$T/before.json"
+  run login_stdin wrong "$REG"
+  [ "$status" -eq 1 ]
+  cmp "$CFG" "$T/before.json"
+}
+
+@test "a private image pulls after login and not after logout" {
+  run b pull "$REG/private/base"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"may require 'docker login'"* ]]
+
+  run login_stdin pass "http://$REG/v2/"  # any spelling of the registry
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.auths | keys[]' "$CFG")" = "$REG" ]
+  run b pull "$REG/private/base"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = "$REG/private/base:latest" ]
+
+  run b logout "$REG"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Removing login credentials for $REG" ]
+  [ "$(jq -r '.auths | length' "$CFG")" = 0 ]
+  b rmi "$REG/private/base"
+  run b pull "$REG/private/base"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Error response from daemon: pull access denied for $REG/private/base"* ]]
+
+  run b logout "$REG"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Not logged in to $REG" ]
+  run b logout
+  [ "$status" -eq 0 ]
+  [ "$output" = "Not logged in to https://index.docker.io/v1/" ]
+}
+
+@test "login refuses to prompt without a terminal and checks its flags as docker does" {
+  run b login "$REG" </dev/null
+  [ "$status" -eq 1 ]
+  [ "$output" = "Error: Cannot perform an interactive login from a non TTY device" ]
+  run b login -u user "$REG" </dev/null
+  [ "$status" -eq 1 ]
+  [ "$output" = "Error: Cannot perform an interactive login from a non TTY device" ]
+  run b login --password-stdin "$REG" </dev/null
+  [ "$status" -eq 1 ]
+  [ "$output" = "Must provide --username with --password-stdin" ]
+  run b login -u user -p pass --password-stdin "$REG" </dev/null
+  [ "$status" -eq 1 ]
+  [ "${lines[0]}" = "WARNING! Using --password via the CLI is insecure. Use --password-stdin." ]
+  [ "${lines[1]}" = "--password and --password-stdin are mutually exclusive" ]
+  [ ! -e "$CFG" ]
+
+  # -p works without a terminal, with docker's warning.
+  run b login -u user -p pass "$REG" </dev/null
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "WARNING! Using --password via the CLI is insecure. Use --password-stdin." ]
+  [ "${lines[-1]}" = "Login Succeeded" ]
+  [ "$(jq -r --arg r "$REG" '.auths[$r].auth' "$CFG")" = "$(printf user:pass | base64)" ]
+}
+
+@test "push -a pushes every tag of the repository, push NAME only :latest" {
+  login_stdin pass "$REG"
+  b pull "$REG/private/base"
+  b tag "$REG/private/base" "$REG/multi/app:v1"
+  b tag "$REG/private/base" "$REG/multi/app:v2"
+
+  run b push -a "$REG/multi/app:v1"
+  [ "$status" -eq 1 ]
+  [ "$output" = "tag can't be used with --all-tags/-a" ]
+
+  # docker 20.10: no tag means :latest, which this repository lacks.
+  run b push "$REG/multi/app"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${lines[0]}" = "Using default tag: latest" ]
+  [[ "$output" == *"An image does not exist locally with the tag: $REG/multi/app"* ]]
+  run curl -s -o /dev/null -w '%{http_code}' -u user:pass "http://$REG/v2/multi/app/tags/list"
+  [ "$output" = 404 ]
+
+  run b push --all-tags "$REG/multi/app"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"The push refers to repository [$REG/multi/app]"* ]]
+  [[ "$output" == *"v1: digest: sha256:"* ]]
+  [[ "$output" == *"v2: digest: sha256:"* ]]
+  run curl -sf -u user:pass "http://$REG/v2/multi/app/tags/list"
+  [ "$(jq -c '.tags | sort' <<<"$output")" = '["v1","v2"]' ]
+
+  run b push -a -q "$REG/multi/app"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$REG/multi/app" ]
+}
