@@ -84,6 +84,13 @@ teardown() {
   [ "$(jq -r '.psFormat' "$CFG")" = "table {{.ID}}" ]
   [ "$(jq -r '.auths["other.example:5000"].auth' "$CFG")" = YTpi ]
 
+  # Without flags, the stored login is tried first (no terminal needed).
+  run b login "$REG" </dev/null
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "Authenticating with existing credentials..." ]
+  [ "${lines[-1]}" = "Login Succeeded" ]
+
   # A failed login afterwards leaves the file as it was.
   cp "$CFG" "$T/before.json"
   run login_stdin wrong "$REG"
@@ -180,4 +187,54 @@ teardown() {
   run b push -a -q "$REG/multi/app"
   [ "$status" -eq 0 ]
   [ "$output" = "$REG/multi/app" ]
+}
+
+# login_tty ARGS...: berth login on a pseudo-terminal, answering the
+# username prompt with "user" and the password prompt with $PASSWORD once
+# each prompt shows; prints everything the terminal showed.
+login_tty() {
+  /usr/bin/python3 - "$BERTH" "unix://$SOCK" "$@" <<'PY'
+import os, pty, signal, sys
+signal.alarm(30)
+berth, host, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(berth, [berth, "-H", host, "login"] + args)
+seen = b""
+def until(prompt):
+    global seen
+    while prompt not in seen:
+        seen += os.read(fd, 1024)
+until(b"Username: ")
+os.write(fd, b"user\n")
+until(b"Password: ")
+os.write(fd, os.environ["PASSWORD"].encode() + b"\n")
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+sys.stdout.write(seen.decode().replace("\r\n", "\n"))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+PY
+}
+
+@test "login on a terminal prompts for the username and the password, without echo" {
+  PASSWORD=wrong run login_tty "$REG"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Username: user"* ]]
+  [[ "$output" != *wrong* ]]
+  [ ! -e "$CFG" ]
+
+  PASSWORD=pass run login_tty "$REG"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Username: user"*"Password: "* ]]
+  [[ "$output" != *"Password: pass"* ]]
+  [ "${lines[-1]}" = "Login Succeeded" ]
+  [ "$(jq -r --arg r "$REG" '.auths[$r].auth' "$CFG")" = "$(printf user:pass | base64)" ]
 }

@@ -61,10 +61,9 @@ Result<std::string> ReadAllStdin() {
   return all;
 }
 
-// Reads a password from the terminal on stdin with echo off.
+// Reads a password from the terminal on stdin with echo off. Echo goes
+// off before the prompt shows, so a password typed ahead is not echoed.
 std::string ReadPassword() {
-  std::printf("Password: ");
-  std::fflush(stdout);
   termios saved;
   bool restore = ::tcgetattr(0, &saved) == 0;
   if (restore) {
@@ -72,6 +71,8 @@ std::string ReadPassword() {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(0, TCSANOW, &quiet);
   }
+  std::printf("Password: ");
+  std::fflush(stdout);
   std::string password = ReadLine();
   if (restore) ::tcsetattr(0, TCSANOW, &saved);
   std::printf("\n");
