@@ -7,24 +7,11 @@
 
 load daemon_helpers
 
-# Starts a registry at $REG that accepts only user:pass, holding
-# private/base:latest.
+# A registry at $REG that accepts only user:pass (daemon_helpers'
+# htpasswd registry), holding private/base:latest.
 start_auth_registry() {
-  local port
-  port=$(free_port)
-  REG=127.0.0.1:$port
-  mkdir -p "$T/registry"
-  htpasswd -Bbn user pass >"$T/htpasswd"
-  cat >"$T/registry.yml" <<YML
-version: 0.1
-log: {level: error}
-storage: {filesystem: {rootdirectory: $T/registry}}
-http: {addr: 127.0.0.1:$port}
-auth: {htpasswd: {realm: test-realm, path: $T/htpasswd}}
-YML
-  docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
-  echo $! >"$T/registry.pid"
-  wait_for curl -sf -u user:pass "http://$REG/v2/"
+  start_htpasswd_registry user pass
+  REG=$HREG
   "$SRC/tests/lib/make_image.sh" "$T/layout" >/dev/null
   skopeo copy -q --dest-tls-verify=false --dest-creds user:pass \
     "oci:$T/layout:base" "docker://$REG/private/base:latest"
@@ -47,7 +34,7 @@ setup_file() {
 
 teardown_file() {
   [ -n "${T:-}" ] || return 0
-  stop_registry
+  stop_auth_registries
   rm -rf "$T"
 }
 
