@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/base64.h"
 #include "image/registry_auth.h"
 
 namespace {
@@ -43,12 +44,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();
   }
 
-  auto decoded = image::Base64Decode(text);
+  auto decoded = berth::Base64Decode(text);
   if (decoded) {
     // Not byte-for-byte: padding is optional and the decoder ignores the
     // unused low bits of the last character, so only the decoded bytes
     // must survive a round trip.
-    auto redecoded = image::Base64Decode(image::Base64Encode(*decoded));
+    auto redecoded = berth::Base64Decode(berth::Base64Encode(*decoded));
     if (!redecoded || *redecoded != *decoded) std::abort();
   } else if (decoded.error().What().empty()) {
     std::abort();

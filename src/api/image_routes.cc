@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "api/routes.h"
+#include "base/base64.h"
 #include "base/clock.h"
 #include "image/reference.h"
 #include "image/registry_auth.h"
@@ -30,9 +31,7 @@ std::string FamiliarName(const std::string& familiar_ref) {
 std::optional<image::Credentials> RegistryAuth(const HttpRequest& req) {
   std::string h = req.Header("x-registry-auth");
   if (h.empty()) return std::nullopt;
-  for (char& c : h) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (h.size() % 4) h += '=';
-  auto raw = image::Base64Decode(h);
+  auto raw = Base64UrlDecode(h);
   if (!raw) return std::nullopt;
   json j = json::parse(*raw, nullptr, false);
   if (!j.is_object()) return std::nullopt;
@@ -335,33 +334,47 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
   });
 
   // POST /images/{name}/push?tag=T: streamed as docker streams a push,
-  // ending with the digest line and an aux {Tag, Digest, Size}.
+  // ending each tag with its digest line and an aux {Tag, Digest, Size}.
+  // Without a tag (docker push --all-tags) every local tag of the
+  // repository is pushed, in lexical order, as the API defines it.
   r.Add("POST", "/images/{name}/push", [&ctx](const HttpRequest& req, HttpResponder& out) {
-    std::string tag = req.Query("tag", "latest");
-    auto ref = image::ParseReference(req.params.at("name") + ":" + (tag.empty() ? "latest" : tag));
-    if (!ref) return out.SendError(400, ref.error().What());
+    const std::string& name = req.params.at("name");
+    std::string tag = req.Query("tag");
+    std::vector<image::Reference> refs;
+    if (auto repo = image::ParseNormalizedName(name); tag.empty() && repo) {
+      auto tags = ctx.images->RepositoryTags(*repo);
+      if (!tags) return SendEngineError(out, tags.error());
+      refs = std::move(*tags);
+    } else {
+      // A name that carries its own tag, and no tag parameter, is that tag.
+      auto ref = image::ParseReference(tag.empty() ? name : name + ":" + tag);
+      if (!ref) return out.SendError(400, ref.error().What());
+      refs.push_back(std::move(*ref));
+    }
     auto send = [&](const json& msg) {
       if (!out.started()) out.StartStream(200, "application/json");
       out.Write(msg.dump() + "\r\n");
     };
-    send(json{{"status", "The push refers to repository [" + ref->Name() + "]"}});
-    auto result = ctx.images->Push(*ref, RegistryAuth(req), [&](const image::PushProgress& p) {
-      json msg = {{"status", p.status}, {"id", p.id}, {"progressDetail", json::object()}};
-      if (p.current >= 0) {
-        msg["progressDetail"] = {{"current", p.current}};
-        if (p.total > 0) msg["progressDetail"]["total"] = p.total;
+    send(json{{"status", "The push refers to repository [" + refs[0].Name() + "]"}});
+    for (const image::Reference& ref : refs) {
+      auto result = ctx.images->Push(ref, RegistryAuth(req), [&](const image::PushProgress& p) {
+        json msg = {{"status", p.status}, {"id", p.id}, {"progressDetail", json::object()}};
+        if (p.current >= 0) {
+          msg["progressDetail"] = {{"current", p.current}};
+          if (p.total > 0) msg["progressDetail"]["total"] = p.total;
+        }
+        send(msg);
+      });
+      if (!result) {
+        std::string m = result.error().What();
+        return send(json{{"errorDetail", {{"message", m}}}, {"error", m}});
       }
-      send(msg);
-    });
-    if (!result) {
-      std::string m = result.error().What();
-      return send(json{{"errorDetail", {{"message", m}}}, {"error", m}});
+      send(json{{"status", fmt::format("{}: digest: {} size: {}", ref.tag, result->digest.String(),
+                                       result->size)}});
+      send(json{{"progressDetail", json::object()},
+                {"aux",
+                 {{"Tag", ref.tag}, {"Digest", result->digest.String()}, {"Size", result->size}}}});
     }
-    send(json{{"status", fmt::format("{}: digest: {} size: {}", ref->tag, result->digest.String(),
-                                     result->size)}});
-    send(json{
-        {"progressDetail", json::object()},
-        {"aux", {{"Tag", ref->tag}, {"Digest", result->digest.String()}, {"Size", result->size}}}});
   });
 
   r.Add("POST", "/images/prune", [&ctx](const HttpRequest& req, HttpResponder& out) {

@@ -223,6 +223,18 @@ Result<image::PushResult> ImageService::Push(const Reference& ref,
   return pusher.Push(*rec, ref, mount_from, progress);
 }
 
+Result<std::vector<Reference>> ImageService::RepositoryTags(const Reference& name) {
+  std::set<std::string> keys;
+  for (const image::ImageRecord& r : TRY(images_->ListImages()))
+    for (const std::string& k : TRY(images_->TagsOf(r.id)))
+      if (!IsDigestKey(k) && RepoOf(k) == name.Name()) keys.insert(k);
+  if (keys.empty())
+    return FailAs(ENOENT, "An image does not exist locally with the tag: {}", name.FamiliarName());
+  std::vector<Reference> tags;
+  for (const std::string& k : keys) tags.push_back(TRY(image::ParseReference(k)));
+  return tags;
+}
+
 Status ImageService::Login(const std::string& server, const image::Credentials& credentials) {
   return image::RegistryClient::Login(server.empty() ? "docker.io" : server, credentials,
                                       pull_options_.registry);

@@ -94,6 +94,12 @@ class ImageService {
                                  const std::optional<image::Credentials>& credentials,
                                  const image::PushProgressFn& progress);
 
+  // The local tags of repository `name` (a reference whose tag and digest
+  // are ignored), in lexical order, as docker's push of all tags (no tag
+  // given to the API) walks them. ENOENT when there is none: "An image does
+  // not exist locally with the tag: NAME", as for a single tag.
+  Result<std::vector<image::Reference>> RepositoryTags(const image::Reference& name);
+
   // docker login's check: whether `server` accepts `credentials`. berthd
   // stores nothing; clients keep logins in their config.json.
   Status Login(const std::string& server, const image::Credentials& credentials);

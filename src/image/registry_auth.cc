@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/base64.h"
+
 namespace berth::image {
 namespace {
 
@@ -110,52 +112,6 @@ Result<std::vector<AuthChallenge>> ParseWwwAuthenticate(std::string_view header)
       return bad("expected ',' between challenges");
   }
   if (out.empty()) return bad("no challenge");
-  return out;
-}
-
-namespace {
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-}
-
-std::string Base64Encode(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += kB64[v & 63];
-  }
-  if (size_t rest = data.size() - i; rest > 0) {
-    uint32_t v = uint8_t(data[i]) << 16;
-    if (rest == 2) v |= uint8_t(data[i + 1]) << 8;
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += rest == 2 ? kB64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-Result<std::string> Base64Decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return Fail("invalid base64: bad length");
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const char* p = c ? std::strchr(kB64, c) : nullptr;
-    if (p == nullptr) return Fail("invalid base64: unexpected character {:?}", c);
-    acc = (acc << 6) | static_cast<uint32_t>(p - kB64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
   return out;
 }
 

@@ -23,20 +23,14 @@
 #include <vector>
 
 #include "base/error.h"
+#include "spec/docker_config.h"
 
 namespace berth::image {
 
-// A user's credentials for one registry, as `docker login` stores them.
-struct Credentials {
-  std::string username;
-  std::string password;
-  // An OAuth2 refresh token some registries hand out instead of keeping the
-  // password ("identitytoken" in config.json); when set, bearer tokens are
-  // got by exchanging it (POST grant_type=refresh_token) instead of by
-  // basic auth.
-  std::string identity_token;
-  bool operator==(const Credentials&) const = default;
-};
+// A user's credentials for one registry: the type of docker's config.json
+// (spec/docker_config.h), which the `berth` client shares and so cannot
+// live in image.
+using Credentials = spec::Credentials;
 
 // One challenge of a WWW-Authenticate header (RFC 7235).
 struct AuthChallenge {
@@ -52,12 +46,6 @@ struct AuthChallenge {
 // values that arrive as separate header lines are parsed one at a time and
 // concatenated by the caller. An empty or unparseable value is an error.
 Result<std::vector<AuthChallenge>> ParseWwwAuthenticate(std::string_view header);
-
-// Standard base64 (RFC 4648, with padding), as basic auth and config.json
-// "auth" fields use.
-std::string Base64Encode(std::string_view data);
-// Decodes standard base64; padding optional, whitespace not allowed.
-Result<std::string> Base64Decode(std::string_view text);
 
 // "Basic base64(user:pass)"
 std::string BasicAuthorization(const Credentials& c);

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "image/docker_config.h"
 #include "image/registry_http.h"
+#include "spec/docker_config.h"
 #include "spec/image_spec.h"
 
 namespace berth::image {
@@ -395,19 +395,19 @@ Result<std::unique_ptr<RegistryClient>> RegistryClient::Open(std::string_view do
                                                              RegistryOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->domain = std::string(domain);
-  impl->registry.host = RegistryApiHost(domain);
+  impl->registry.host = spec::RegistryApiHost(domain);
   impl->registry.insecure = IsInsecureRegistry(impl->registry.host, options);
   // Stored logins, unless the caller brought credentials.
-  std::optional<DockerConfig> config;
+  std::optional<spec::DockerConfig> config;
   if (options.credentials) {
     // Empty credentials mean "anonymous", not an empty user name.
     const Credentials& c = *options.credentials;
     if (!c.username.empty() || !c.password.empty() || !c.identity_token.empty())
       impl->registry.creds = c;
   } else {
-    std::string path =
-        options.docker_config_path.empty() ? DefaultDockerConfigPath() : options.docker_config_path;
-    config = TRY(DockerConfig::Load(path));
+    std::string path = options.docker_config_path.empty() ? spec::DefaultDockerConfigPath()
+                                                          : options.docker_config_path;
+    config = TRY(spec::DockerConfig::Load(path));
     impl->registry.creds = config->Find(domain);
   }
   if (impl->registry.host == "registry-1.docker.io") {
@@ -417,7 +417,7 @@ Result<std::unique_ptr<RegistryClient>> RegistryClient::Open(std::string_view do
       while (base.ends_with('/')) base.pop_back();
       if (base.find("://") == std::string::npos) base = "https://" + base;
       ep->base_url = base;
-      ep->host = RegistryApiHost(base);
+      ep->host = spec::RegistryApiHost(base);
       ep->insecure = IsInsecureRegistry(ep->host, options);
       if (config) ep->creds = config->Find(ep->host);
       impl->mirrors.push_back(std::move(ep));

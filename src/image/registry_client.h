@@ -56,7 +56,7 @@ struct RegistryOptions {
   // docker.io; a mirror that fails is skipped. Never used for pushes.
   std::vector<std::string> mirrors;
   // Where stored logins are read: docker's config.json. Empty means
-  // DefaultDockerConfigPath().
+  // spec::DefaultDockerConfigPath().
   std::string docker_config_path;
   // Credentials to use instead of the config file's (for `login`, and
   // `--username/--password` style callers). Set but empty means anonymous.

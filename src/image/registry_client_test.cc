@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
-#include "image/docker_config.h"
 #include "image/registry_test_servers.h"
+#include "spec/docker_config.h"
 #include "spec/image_spec.h"
 
 namespace berth::image {
@@ -281,7 +281,7 @@ TEST_F(RegistryBasicAuthTest, NeedsCredentials) {
 
   // Credentials from a docker config file, as `docker login` leaves them.
   {
-    auto cfg = DockerConfig::Load(options_.docker_config_path);
+    auto cfg = spec::DockerConfig::Load(options_.docker_config_path);
     cfg->Store(host, {"user", "pass"});
     ASSERT_TRUE(cfg->Save(options_.docker_config_path));
   }

@@ -43,6 +43,8 @@ void AddPushCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
 void AddPruneCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 void AddVersionCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 void AddInfoCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddLoginCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddLogoutCommand(CLI::App& parent, ClientAction* a);  // local: no daemon
 
 int ClientMain(int argc, char** argv);
 

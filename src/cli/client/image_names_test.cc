@@ -19,6 +19,17 @@ TEST(ImageNames, SplitAsTheDockerCliDoes) {
   EXPECT_EQ(n.tag, "");
   EXPECT_EQ(FullImageName(n), "docker.io/user/x@sha256:abcd");
   EXPECT_EQ(SplitImageName("127.0.0.1:5000/x").tag, "latest");
+  EXPECT_FALSE(SplitImageName("127.0.0.1:5000/x").tag_given);
+  EXPECT_TRUE(SplitImageName("127.0.0.1:5000/x:latest").tag_given);
+}
+
+TEST(ImageNames, RegistryDomainAsTheDockerCliDecides) {
+  EXPECT_EQ(RegistryDomain("busybox"), "docker.io");
+  EXPECT_EQ(RegistryDomain("user/x"), "docker.io");
+  EXPECT_EQ(RegistryDomain("localhost/x"), "localhost");
+  EXPECT_EQ(RegistryDomain("127.0.0.1:5000/a/b"), "127.0.0.1:5000");
+  EXPECT_EQ(RegistryDomain("quay.io/org/app"), "quay.io");
+  EXPECT_EQ(RegistryDomain("docker.io/library/busybox"), "docker.io");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "cli/client/commands.h"
 #include "cli/client/image_names.h"
 #include "cli/client/json_message.h"
+#include "cli/client/stored_logins.h"
 
 namespace berth::cli {
 
@@ -28,15 +29,20 @@ void AddPullCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
       if (!platform->empty()) q += "&platform=" + UrlEncode(*platform);
       JsonMessageRenderer render(*quiet ? nullptr : stdout, ::isatty(1) == 1);
       std::optional<Error> stream_error;
-      auto r = o.Client().Stream("POST", q, [&](std::string_view line) -> Status {
-        if (*quiet) {
-          auto j = nlohmann::json::parse(line, nullptr, false);
-          if (j.is_object() && j.contains("error") && j["error"].is_string())
-            return Fail("{}", j["error"].get<std::string>());
-          return Ok();
-        }
-        return render.Render(line);
-      });
+      // The stored login for the image's registry travels with the
+      // request, as docker's CLI sends it.
+      auto r = o.Client().Stream(
+          "POST", q,
+          [&](std::string_view line) -> Status {
+            if (*quiet) {
+              auto j = nlohmann::json::parse(line, nullptr, false);
+              if (j.is_object() && j.contains("error") && j["error"].is_string())
+                return Fail("{}", j["error"].get<std::string>());
+              return Ok();
+            }
+            return render.Render(line);
+          },
+          {{"X-Registry-Auth", RegistryAuthHeader(RegistryDomain(n.repository))}});
       if (!r) return LocalError(r.error());
       if (r->status / 100 != 2) return DaemonError(*r);
       std::printf("%s\n", FullImageName(n).c_str());

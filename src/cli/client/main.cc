@@ -41,6 +41,8 @@ int ClientMain(int argc, char** argv) {
   AddLoadCommand(app, "load", o, &action);
   AddVersionCommand(app, o, &action);
   AddInfoCommand(app, o, &action);
+  AddLoginCommand(app, o, &action);
+  AddLogoutCommand(app, &action);
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
   AddPullCommand(*image, "pull", o, &action);

@@ -1,4 +1,4 @@
-#include "image/docker_config.h"
+#include "spec/docker_config.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -6,9 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include "base/base64.h"
 #include "base/fs.h"
 
-namespace berth::image {
+namespace berth::spec {
 namespace {
 
 class DockerConfigTest : public ::testing::Test {
@@ -133,4 +134,4 @@ TEST_F(DockerConfigTest, KeysAndDefaultPath) {
 }
 
 }  // namespace
-}  // namespace berth::image
+}  // namespace berth::spec

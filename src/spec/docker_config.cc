@@ -1,15 +1,14 @@
-#include "image/docker_config.h"
-
-#include <pwd.h>
-#include <unistd.h>
+#include "spec/docker_config.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <vector>
 
+#include "base/base64.h"
 #include "base/fs.h"
+#include "base/passwd.h"
 
-namespace berth::image {
+namespace berth::spec {
 namespace {
 
 constexpr const char* kHubKey = "https://index.docker.io/v1/";
@@ -66,16 +65,7 @@ std::string RegistryApiHost(std::string_view server) {
 std::string DefaultDockerConfigPath() {
   if (const char* dir = std::getenv("DOCKER_CONFIG"); dir && *dir)
     return std::string(dir) + "/config.json";
-  std::string home;
-  if (const char* h = std::getenv("HOME"); h && *h) {
-    home = h;
-  } else {
-    std::vector<char> buf(16384);
-    struct passwd pw, *found = nullptr;
-    if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found)
-      home = found->pw_dir;
-  }
-  return home + "/.docker/config.json";
+  return JoinPath(HomeDirectory(), ".docker/config.json");
 }
 
 Result<DockerConfig> DockerConfig::Load(const std::string& path) {
@@ -136,4 +126,4 @@ Status DockerConfig::Save(const std::string& path) const {
   return WriteFileAtomic(path, text, 0600);
 }
 
-}  // namespace berth::image
+}  // namespace berth::spec

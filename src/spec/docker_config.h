@@ -13,6 +13,12 @@
 //
 // DockerConfig is a plain value: load, change, save. Not synchronized
 // between processes beyond Save's atomic replace.
+//
+// It lives in spec, not image, because both sides of the API read it: the
+// daemon's registry client (stored logins) and the `berth` client (login,
+// logout, X-Registry-Auth), which links only spec and base. The file is
+// read and written through base's file helpers; nothing here talks to a
+// registry.
 #pragma once
 
 #include <optional>
@@ -22,9 +28,20 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
-#include "image/registry_auth.h"
 
-namespace berth::image {
+namespace berth::spec {
+
+// A user's credentials for one registry, as `docker login` stores them.
+struct Credentials {
+  std::string username;
+  std::string password;
+  // An OAuth2 refresh token some registries hand out instead of keeping the
+  // password ("identitytoken" in config.json); when set, bearer tokens are
+  // got by exchanging it (POST grant_type=refresh_token) instead of by
+  // basic auth.
+  std::string identity_token;
+  bool operator==(const Credentials&) const = default;
+};
 
 // The key under "auths" for a registry named as a user types it
 // ("docker.io", "index.docker.io", "https://registry-1.docker.io/v2/" all
@@ -38,7 +55,7 @@ std::string CredentialKey(std::string_view server);
 std::string RegistryApiHost(std::string_view server);
 
 // $DOCKER_CONFIG/config.json, else $HOME/.docker/config.json (or the
-// passwd entry's home when HOME is unset).
+// passwd entry's home when HOME is unset), as docker's CLI finds it.
 std::string DefaultDockerConfigPath();
 
 class DockerConfig {
@@ -64,4 +81,4 @@ class DockerConfig {
   nlohmann::json doc_ = nlohmann::json::object();
 };
 
-}  // namespace berth::image
+}  // namespace berth::spec
