@@ -1,0 +1,222 @@
+// docker import: a rootfs tarball as a one-layer image.
+#include "image/image_import.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <zlib.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "image/gc.h"
+
+namespace berth::image {
+namespace {
+
+using nlohmann::json;
+
+// A tar of regular files, path -> content, in order.
+std::string Tar(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string out;
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  auto cb = [](archive*, void* p, const void* buf, size_t n) -> la_ssize_t {
+    static_cast<std::string*>(p)->append(static_cast<const char*>(buf), n);
+    return static_cast<la_ssize_t>(n);
+  };
+  EXPECT_EQ(archive_write_open(a, &out, nullptr, cb, nullptr), ARCHIVE_OK);
+  for (const auto& [path, data] : files) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, path.c_str());
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0755);
+    archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+    EXPECT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+    archive_write_data(a, data.data(), data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
+std::string Gzip(const std::string& in) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, in.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+size_t CountEntries(const std::string& dir) {
+  size_t n = 0;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") n++;
+    ::closedir(d);
+  }
+  return n;
+}
+
+class ImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/berth-import-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    content_.emplace(*ContentStore::Open(dir_));
+    snaps_.emplace(*Snapshotter::Open(dir_ + "/snapshots"));
+    images_.emplace(
+        *ImageStore::Open(std::shared_ptr<SqliteDb>(*SqliteDb::Open(dir_ + "/berth.db"))));
+    opts_.platform = {"amd64", "linux", "", ""};
+  }
+  void TearDown() override { (void)RemoveAll(dir_); }
+
+  Result<Digest> Import(const std::string& body) {
+    size_t off = 0;
+    reads_ = 0;
+    ReadFn read = [&](char* buf, size_t len) -> Result<size_t> {
+      reads_++;
+      size_t n = std::min(len, body.size() - off);
+      std::copy_n(body.data() + off, n, buf);
+      off += n;
+      return n;
+    };
+    return ImportImage(*content_, *snaps_, *images_, read, opts_);
+  }
+  json ConfigOf(const Digest& id) { return json::parse(*content_->Read(id)); }
+  json ManifestOf(const Digest& id) {
+    auto rec = *images_->GetImage(id);
+    return json::parse(*content_->Read(rec->target));
+  }
+  // Nothing of a failed import may remain: no image, blob, layer, staging
+  // dir or lease (a GC collects nothing more).
+  void ExpectNothingLeft() {
+    EXPECT_TRUE(images_->ListImages()->empty());
+    EXPECT_EQ(CountEntries(dir_ + "/blobs/sha256"), 0u);
+    EXPECT_EQ(CountEntries(dir_ + "/snapshots/layers"), 0u);
+    EXPECT_EQ(CountEntries(dir_ + "/snapshots/staging"), 0u);
+    EXPECT_TRUE(images_->GcRoots()->blobs.empty());
+  }
+
+  std::string dir_;
+  std::optional<ContentStore> content_;
+  std::optional<Snapshotter> snaps_;
+  std::optional<ImageStore> images_;
+  ImportOptions opts_;
+  int reads_ = 0;
+};
+
+TEST_F(ImportTest, PlainTarBecomesATaggedOneLayerImage) {
+  std::string tar = Tar({{"bin/tool", "#!/bin/sh\n"}, {"etc/motd", "hi\n"}});
+  opts_.changes = {R"(CMD ["/bin/sh","-c","echo hi"])", R"(ENV A=1 B="two words")", "WORKDIR /srv",
+                   "EXPOSE 8080/tcp"};
+  opts_.message = "msg";
+  opts_.tag = "docker.io/library/imported:v1";
+  auto id = Import(tar);
+  ASSERT_TRUE(id) << id.error().What();
+
+  EXPECT_EQ(*images_->ResolveTag("docker.io/library/imported:v1"), std::optional(*id));
+  json c = ConfigOf(*id);
+  EXPECT_EQ(c["os"], "linux");
+  EXPECT_EQ(c["architecture"], "amd64");
+  EXPECT_EQ(c["comment"], "msg");
+  EXPECT_EQ(c["rootfs"]["diff_ids"], json({Sha256Of(tar).String()}));
+  EXPECT_EQ(c["history"].size(), 1u);
+  EXPECT_EQ(c["history"][0]["comment"], "msg");
+  EXPECT_EQ(c["history"][0]["created"], c["created"]);
+  EXPECT_EQ(c["config"]["Cmd"], json({"/bin/sh", "-c", "echo hi"}));
+  EXPECT_EQ(c["config"]["Env"], json({"A=1", "B=two words"}));
+  EXPECT_EQ(c["config"]["WorkingDir"], "/srv");
+  EXPECT_TRUE(c["config"]["ExposedPorts"].contains("8080/tcp"));
+  EXPECT_TRUE(c["config"]["Labels"].is_null());  // docker's zero config otherwise
+
+  // The plain tar is the layer blob: its digest is the diff_id.
+  json m = ManifestOf(*id);
+  EXPECT_EQ(m["mediaType"], spec::media::kDockerManifest);
+  EXPECT_EQ(m["layers"][0]["mediaType"], "application/vnd.docker.image.rootfs.diff.tar");
+  EXPECT_EQ(m["layers"][0]["digest"], Sha256Of(tar).String());
+  EXPECT_EQ(*content_->Read(Sha256Of(tar)), tar);
+  auto rec = *images_->GetImage(*id);
+  EXPECT_EQ(rec->top_chain, std::optional(Sha256Of(tar)));
+  auto dirs = *snaps_->LowerDirs(*rec->top_chain);
+  ASSERT_EQ(dirs.size(), 1u);
+  EXPECT_EQ(*ReadFile(dirs[0] + "/etc/motd"), "hi\n");
+  EXPECT_EQ(rec->size, static_cast<int64_t>(tar.size()));
+  EXPECT_TRUE(images_->GcRoots()->blobs.size() == 3u) << "only the image's own blobs, no lease";
+}
+
+TEST_F(ImportTest, GzipTarIsStoredAsSentAndNamedByItsDiffId) {
+  std::string tar = Tar({{"a", "a\n"}}), gz = Gzip(tar);
+  auto id = Import(gz);
+  ASSERT_TRUE(id) << id.error().What();
+  json m = ManifestOf(*id);
+  EXPECT_EQ(m["layers"][0]["mediaType"], spec::media::kDockerLayerGzip);
+  EXPECT_EQ(m["layers"][0]["digest"], Sha256Of(gz).String());
+  EXPECT_EQ(m["layers"][0]["size"], gz.size());
+  EXPECT_EQ(ConfigOf(*id)["rootfs"]["diff_ids"], json({Sha256Of(tar).String()}));
+  EXPECT_FALSE(ConfigOf(*id).contains("comment"));  // no message given
+  EXPECT_TRUE(images_->TagsOf(*id)->empty());
+}
+
+TEST_F(ImportTest, SameTarTwiceSharesTheLayer) {
+  std::string tar = Tar({{"a", "a\n"}});
+  auto a = Import(tar);
+  opts_.message = "again";
+  auto b = Import(tar);
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(*a, *b);
+  EXPECT_EQ(CountEntries(dir_ + "/snapshots/layers"), 1u);
+  EXPECT_EQ(CountEntries(dir_ + "/snapshots/staging"), 0u);
+}
+
+TEST_F(ImportTest, BadChangeFailsBeforeReadingAndLeavesNothing) {
+  opts_.changes = {"ENV A=1", "RUN x"};
+  auto id = Import(Tar({{"a", "a\n"}}));
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code(), EINVAL);
+  EXPECT_EQ(id.error().What(), "RUN is not a valid change command");
+  EXPECT_EQ(reads_, 0);
+  ExpectNothingLeft();
+}
+
+TEST_F(ImportTest, EscapingEntryIsRefusedAndLeavesNothing) {
+  opts_.tag = "docker.io/library/bad:latest";
+  auto id = Import(Tar({{"ok", "fine\n"}, {"../escape", "out\n"}}));
+  ASSERT_FALSE(id);
+  EXPECT_NE(id.error().What().find("\"../escape\": path escapes the layer root"), std::string::npos)
+      << id.error().What();
+  ExpectNothingLeft();
+  EXPECT_FALSE(*images_->ResolveTag("docker.io/library/bad:latest"));
+}
+
+TEST_F(ImportTest, TruncatedGzipIsRefused) {
+  std::string gz = Gzip(Tar({{"a", std::string(100000, 'x')}}));
+  auto id = Import(gz.substr(0, gz.size() / 2));
+  ASSERT_FALSE(id);
+  EXPECT_NE(id.error().What().find("gzip"), std::string::npos) << id.error().What();
+  ExpectNothingLeft();
+}
+
+TEST_F(ImportTest, OtherOperatingSystemsAreRefused) {
+  opts_.platform.os = "windows";
+  auto id = Import(Tar({{"a", "a\n"}}));
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code(), EINVAL);
+  ExpectNothingLeft();
+}
+
+}  // namespace
+}  // namespace berth::image
