@@ -2,6 +2,8 @@
 #include <fnmatch.h>
 
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -154,13 +156,72 @@ void SendEngineError(HttpResponder& out, const Error& e) {
   out.SendError(StatusForError(e), e.What());
 }
 
+// The request body as a stream: held whole when small, else read from the
+// socket as it arrives.
+image::ReadFn BodyReader(const HttpRequest& req) {
+  if (req.body_reader) return req.body_reader;
+  auto offset = std::make_shared<size_t>(0);
+  return [&req, offset](char* buf, size_t len) -> Result<size_t> {
+    size_t n = std::min(len, req.body.size() - *offset);
+    std::memcpy(buf, req.body.data() + *offset, n);
+    *offset += n;
+    return n;
+  };
+}
+
+// Reads what is left of a body the route gave up on, so that a client
+// still sending it receives the error instead of a broken pipe; a body
+// that goes on past the bound is cut off.
+void DrainBody(const image::ReadFn& read) {
+  constexpr uint64_t kMaxDrain = uint64_t{1} << 30;
+  std::vector<char> buf(1 << 16);
+  for (uint64_t total = 0; total < kMaxDrain;) {
+    auto n = read(buf.data(), buf.size());
+    if (!n || *n == 0) return;
+    total += *n;
+  }
+}
+
+// POST /images/create?fromSrc=-&repo=R&tag=T&message=M&changes=C...: docker
+// import, the tarball being the request body. The answer is docker's
+// stream with one message, {"status": "sha256:<id>"}. fromSrc=URL (a
+// tarball the daemon would download) is not offered.
+void ImportImage(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
+  std::string src = req.Query("fromSrc");
+  image::ReadFn read = BodyReader(req);
+  if (src != "-") {
+    DrainBody(read);
+    return out.SendError(501, fmt::format("import from a URL ({}) is not supported by berthd: "
+                                          "send the tarball as the request body (fromSrc=-)",
+                                          src));
+  }
+  engine::ImageService::ImportRequest ir;
+  ir.repo = req.Query("repo");
+  ir.tag = req.Query("tag");
+  ir.message = req.Query("message");
+  if (ir.message.empty()) ir.message = "Imported from " + src;
+  auto [b, e] = req.query.equal_range("changes");
+  for (auto it = b; it != e; ++it) ir.changes.push_back(it->second);
+  ir.platform = req.Query("platform");
+  auto id = ctx.images->Import(read, ir);
+  if (!id) {
+    DrainBody(read);
+    // What the client sent (a change, a name, the tarball's content) is at
+    // fault unless the error came from the system (an errno: ENOSPC, EIO).
+    int status = StatusForError(id.error());
+    if (status == 500 && id.error().code() == 0) status = 400;
+    return out.SendError(status, id.error().What());
+  }
+  out.StartStream(200, "application/json");
+  out.Write(json{{"status", id->String()}}.dump() + "\r\n");
+}
+
 // POST /images/create?fromImage=NAME&tag=TAG: a pull, streamed as docker's
 // JSON messages. Errors before the first message get a plain status code
 // (the CLI prints them as "Error response from daemon: ..."); later ones
 // arrive in the stream as {"errorDetail": ..., "error": ...}.
 void CreateImage(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
-  if (!req.Query("fromSrc").empty())
-    return out.SendError(501, "importing an image (fromSrc) is not implemented yet");
+  if (!req.Query("fromSrc").empty()) return ImportImage(ctx, req, out);
   std::string from = req.Query("fromImage"), tag = req.Query("tag");
   if (from.empty()) return out.SendError(400, "fromImage is required");
   std::string text = from;
@@ -225,15 +286,7 @@ void GetImages(ApiContext& ctx, const std::vector<std::string>& names, HttpRespo
 // POST /images/load: the archive is the request body; the answer is a
 // JSON message stream ({"stream": "Loaded image: busybox:latest\n"}).
 void LoadImages(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
-  size_t offset = 0;
-  image::ReadFn read = req.body_reader;
-  if (!read)
-    read = [&](char* buf, size_t len) -> Result<size_t> {
-      size_t n = std::min(len, req.body.size() - offset);
-      std::memcpy(buf, req.body.data() + offset, n);
-      offset += n;
-      return n;
-    };
+  image::ReadFn read = BodyReader(req);
   // docker's quiet=1 drops the per-layer progress; berth sends only the
   // "Loaded image" lines either way.
   auto send = [&](const json& msg) {

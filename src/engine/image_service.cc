@@ -5,6 +5,8 @@
 
 #include "base/fs.h"
 #include "image/gc.h"
+#include "image/image_import.h"
+#include "image/platform_select.h"
 #include "image/reference.h"
 
 namespace berth::engine {
@@ -186,6 +188,32 @@ Result<std::vector<image::LoadedImage>> ImageService::Load(const image::ReadFn& 
   image::LoadOptions opts;
   opts.max_layer_bytes = pull_options_.max_layer_bytes;
   auto r = image::LoadImages(*content_, *snapshots_, *images_, read, progress, opts);
+  if (!r) (void)image::CollectGarbage(*images_, *content_, *snapshots_);
+  return r;
+}
+
+Result<Digest> ImageService::Import(const image::ReadFn& read, const ImportRequest& request) {
+  image::ImportOptions opts;
+  opts.changes = request.changes;
+  opts.message = request.message;
+  opts.max_layer_bytes = pull_options_.max_layer_bytes;
+  opts.platform = image::HostPlatform();
+  if (!request.platform.empty()) opts.platform = TRY(image::ParsePlatform(request.platform));
+  // The name, as docker reads repo and tag: a digest cannot name what is
+  // being made, and the tag parameter wins over one in repo.
+  if (!request.repo.empty()) {
+    auto ref = image::ParseReference(request.repo);
+    if (!ref) return FailAs(EINVAL, "{}", ref.error().What());
+    if (ref->digest) return FailAs(EINVAL, "cannot import digest reference");
+    if (!request.tag.empty()) {
+      ref = image::ParseReference(ref->Name() + ":" + request.tag);
+      if (!ref) return FailAs(EINVAL, "{}", ref.error().What());
+    }
+    opts.tag = TagKey(*ref);
+  }
+  auto r = image::ImportImage(*content_, *snapshots_, *images_, read, opts);
+  // What a failed import stored (its blob, once the tar was whole) is no
+  // longer leased: collect it now.
   if (!r) (void)image::CollectGarbage(*images_, *content_, *snapshots_);
   return r;
 }

@@ -19,6 +19,7 @@
 #include "image/archive_load.h"
 #include "image/archive_save.h"
 #include "image/content_store.h"
+#include "image/decompress.h"
 #include "image/image_store.h"
 #include "image/puller.h"
 #include "image/pusher.h"
@@ -78,6 +79,19 @@ class ImageService {
   // docker load: the images of an archive, tagged as it says.
   Result<std::vector<image::LoadedImage>> Load(const image::ReadFn& read,
                                                const image::LoadProgressFn& progress);
+
+  // docker import: a root filesystem tarball, read from `read` to its end
+  // (plain, gzip or zstd), as a one-layer image. EINVAL for a bad name,
+  // platform or change (nothing is read then); a failed import leaves no
+  // image, blob or layer.
+  struct ImportRequest {
+    std::string repo;                  // "name[:tag]" to tag the image with; empty: untagged
+    std::string tag;                   // replaces repo's tag; "latest" when neither names one
+    std::string message;               // the history comment
+    std::vector<std::string> changes;  // --change lines (image/config_changes.h)
+    std::string platform;              // "os[/arch[/variant]]"; empty: the host's
+  };
+  Result<image::Digest> Import(const image::ReadFn& read, const ImportRequest& request);
 
   // docker image prune: removes untagged images, or with `all` every image
   // (none is in use by a container yet), then collects their content.

@@ -2,7 +2,9 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace berth::image {
 
@@ -24,6 +26,39 @@ spec::Platform HostPlatform() {
     p.architecture = "386";
   else
     p.architecture = machine;  // s390x, ppc64le, riscv64 are spelled alike
+  return p;
+}
+
+Result<spec::Platform> ParsePlatform(std::string_view text) {
+  std::vector<std::string> parts;
+  for (size_t i = 0;;) {
+    size_t j = text.find('/', i);
+    parts.emplace_back(text.substr(i, j == std::string_view::npos ? j : j - i));
+    if (j == std::string_view::npos) break;
+    i = j + 1;
+  }
+  for (std::string& p : parts) {
+    for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (p.empty()) return FailAs(EINVAL, "invalid platform {:?}: empty component", text);
+  }
+  if (parts.size() > 3) return FailAs(EINVAL, "invalid platform {:?}: too many components", text);
+  spec::Platform host = HostPlatform(), p;
+  // One part is an OS ("linux") or, as containerd reads it, an architecture.
+  static const char* const kOses[] = {"linux", "windows", "darwin", "freebsd"};
+  bool os_first = parts.size() > 1 ||
+                  std::find(std::begin(kOses), std::end(kOses), parts[0]) != std::end(kOses);
+  if (!os_first) parts.insert(parts.begin(), host.os);
+  p.os = parts[0];
+  if (parts.size() == 1) return host.os == p.os ? host : spec::Platform{host.architecture, p.os};
+  std::string arch = parts[1];
+  std::string variant = parts.size() > 2 ? parts[2] : "";
+  if (arch == "x86_64" || arch == "x86-64") arch = "amd64";
+  if (arch == "i386" || arch == "i686") arch = "386";
+  if (arch == "aarch64") arch = "arm64";
+  if (arch == "armhf") arch = "arm", variant = variant.empty() ? "v7" : variant;
+  if (arch == "armel") arch = "arm", variant = variant.empty() ? "v6" : variant;
+  p.architecture = arch;
+  p.variant = variant;
   return p;
 }
 

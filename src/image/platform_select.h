@@ -8,6 +8,8 @@
 // index order wins among equals.
 #pragma once
 
+#include <string_view>
+
 #include "base/error.h"
 #include "spec/image_spec.h"
 
@@ -15,6 +17,13 @@ namespace berth::image {
 
 // The platform berth runs containers for: the host's ("linux/amd64" here).
 spec::Platform HostPlatform();
+
+// A platform as docker's --platform takes it: "os[/arch[/variant]]", or an
+// architecture alone; missing parts are the host's. Architectures are
+// normalized to GOARCH names ("x86_64" amd64, "aarch64" arm64, "armhf" arm
+// v7). EINVAL for an empty part or more than three: "invalid platform
+// \"a//b\": empty component".
+Result<spec::Platform> ParsePlatform(std::string_view text);
 
 // The chosen entry, or an error naming the platforms the index offers:
 // "no matching manifest for linux/amd64 in the manifest list entries

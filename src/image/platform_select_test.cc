@@ -52,5 +52,22 @@ TEST(HostPlatform, IsLinuxWithAGoArchName) {
   EXPECT_NE(p.architecture, "");
 }
 
+TEST(ParsePlatform, TakesDockersForms) {
+  spec::Platform host = HostPlatform();
+  auto p = ParsePlatform("linux/arm64/v8");
+  ASSERT_TRUE(p) << p.error().What();
+  EXPECT_EQ(p->String(), "linux/arm64/v8");
+  EXPECT_EQ(ParsePlatform("Linux/x86_64")->String(), "linux/amd64");
+  EXPECT_EQ(ParsePlatform("linux/armhf")->String(), "linux/arm/v7");
+  EXPECT_EQ(ParsePlatform("linux")->String(), host.String());
+  EXPECT_EQ(ParsePlatform("arm64")->String(), "linux/arm64");
+  EXPECT_EQ(ParsePlatform("windows")->os, "windows");
+  for (const char* bad : {"", "linux/", "/amd64", "linux//v7", "linux/arm/v7/x"}) {
+    auto r = ParsePlatform(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), EINVAL);
+  }
+}
+
 }  // namespace
 }  // namespace berth::image

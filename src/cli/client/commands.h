@@ -39,6 +39,7 @@ void AddHistoryCommand(CLI::App& parent, const std::string& name, ClientOptions&
                        ClientAction* a);
 void AddSaveCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
 void AddLoadCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
+void AddImportCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
 void AddPushCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
 void AddPruneCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 void AddVersionCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);

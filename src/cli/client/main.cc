@@ -39,6 +39,7 @@ int ClientMain(int argc, char** argv) {
   AddHistoryCommand(app, "history", o, &action);
   AddSaveCommand(app, "save", o, &action);
   AddLoadCommand(app, "load", o, &action);
+  AddImportCommand(app, "import", o, &action);
   AddVersionCommand(app, o, &action);
   AddInfoCommand(app, o, &action);
   AddLoginCommand(app, o, &action);
@@ -54,6 +55,7 @@ int ClientMain(int argc, char** argv) {
   AddHistoryCommand(*image, "history", o, &action);
   AddSaveCommand(*image, "save", o, &action);
   AddLoadCommand(*image, "load", o, &action);
+  AddImportCommand(*image, "import", o, &action);
   AddPruneCommand(*image, o, &action);
 
   try {
