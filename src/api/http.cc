@@ -47,4 +47,11 @@ std::string UrlDecode(std::string_view s) {
   return out;
 }
 
+std::string QueryDecode(std::string_view s) {
+  std::string spaced(s);
+  for (char& c : spaced)
+    if (c == '+') c = ' ';
+  return UrlDecode(spaced);
+}
+
 }  // namespace berth::api

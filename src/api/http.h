@@ -60,8 +60,11 @@ class HttpResponder {
 
 using Handler = std::function<void(const HttpRequest&, HttpResponder&)>;
 
-// The %-decoding of a URL component ('+' stays '+': docker clients encode
-// spaces as %20).
+// The %-decoding of a URL path component ('+' stays '+').
 std::string UrlDecode(std::string_view s);
+// The decoding of a query key or value, as Go's url.ParseQuery (dockerd)
+// reads them: %-escapes, and '+' is a space (the docker CLI, Go's
+// url.Values, sends "ENV A=1" as "ENV+A%3D1"; a real '+' comes as %2B).
+std::string QueryDecode(std::string_view s);
 
 }  // namespace berth::api

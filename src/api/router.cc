@@ -76,8 +76,8 @@ void Router::Dispatch(const std::string& method, const std::string& target, Http
       qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
       if (kv.empty()) continue;
       size_t eq = kv.find('=');
-      req.query.emplace(UrlDecode(kv.substr(0, eq)),
-                        eq == std::string_view::npos ? "" : UrlDecode(kv.substr(eq + 1)));
+      req.query.emplace(QueryDecode(kv.substr(0, eq)),
+                        eq == std::string_view::npos ? "" : QueryDecode(kv.substr(eq + 1)));
     }
   }
   // Segments are split before decoding, so an encoded "/" (%2F) inside an

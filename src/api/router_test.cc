@@ -100,6 +100,8 @@ TEST(UrlDecode, DecodesPercentEscapesOnly) {
   EXPECT_EQ(UrlDecode("a%2Fb%3a+c"), "a/b:+c");
   EXPECT_EQ(UrlDecode("100%"), "100%");
   EXPECT_EQ(UrlDecode("%zz"), "%zz");
+  // Query values are form-encoded: '+' is a space, %2B a plus.
+  EXPECT_EQ(QueryDecode("ENV+A%3D1+B%2B"), "ENV A=1 B+");
 }
 
 }  // namespace
