@@ -122,7 +122,7 @@ teardown() {
   [[ "$output" == *"Imported from -"* ]]
   # No name: listed as <none>; the repo's tag defaults to latest.
   b import "$T/rootfs.tar.gz" >/dev/null
-  b import "$T/rootfs.tar.gz" named >/dev/null
+  b image import "$T/rootfs.tar.gz" named >/dev/null
   [ "$(inspect named .RepoTags)" = '["named:latest"]' ]
   run b images
   [[ "$output" == *"<none>"* ]]
