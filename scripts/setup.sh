@@ -9,7 +9,8 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libseccomp-dev libcap-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # images and the daemon: sha256, metadata, layer archives, registry HTTP, API server
-  libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libisal-dev libcurl4-openssl-dev
+  libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libisal-dev liblzma-dev libbz2-dev
+  libcurl4-openssl-dev
   libboost1.81-dev
   # tests: a busybox rootfs, bats, jq, and the peers we compare against
   busybox-static bats jq util-linux iproute2 python3 runc crun hyperfine time

@@ -81,7 +81,7 @@ class ImageService {
                                                const image::LoadProgressFn& progress);
 
   // docker import: a root filesystem tarball, read from `read` to its end
-  // (plain, gzip or zstd), as a one-layer image. EINVAL for a bad name,
+  // (plain, gzip, zstd, xz or bzip2), as a one-layer image. EINVAL for a bad name,
   // platform or change (nothing is read then); a failed import leaves no
   // image, blob or layer.
   struct ImportRequest {

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "image/blob_spool.h"
 #include "image/config_changes.h"
+#include "image/import_source.h"
 #include "image/layer_unpack.h"
 
 namespace berth::image {
@@ -142,8 +143,10 @@ class Importer {
   Status UnpackAndSpool(const ReadFn& read) {
     spool_.emplace(TRY(SpooledBlob::Create(content_)));
     staging_.emplace(TRY(snapshots_.PrepareLayer()));
+    // xz and bzip2 arrive decoded: the plain tar is what is kept.
+    ReadFn source = TRY(ImportSource(read, options_.max_layer_bytes));
     ReadFn tee = [&](char* buf, size_t len) -> Result<size_t> {
-      size_t n = TRY(read(buf, len));
+      size_t n = TRY(source(buf, len));
       TRY(spool_->Write(std::string_view(buf, n)));
       return n;
     };

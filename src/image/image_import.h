@@ -1,14 +1,16 @@
 // Importing a root filesystem tarball as a one-layer image: what `docker
 // import` and POST /images/create?fromSrc= do.
 //
-// The tarball (plain, gzip or zstd: told by its first bytes) is read once,
-// as a stream: it is decompressed, and the plain tar goes at the same time
-// to layer_unpack (into a snapshot staging dir, with all its checks on
-// untrusted entries) and to a spool file in the content store's ingest
-// dir. The layer blob is stored uncompressed, media type
-// application/vnd.docker.image.rootfs.diff.tar, so its digest is its
-// diff_id: the import costs no recompression, and a push sends it as it
-// is (docker also keeps an import's layer as the plain diff).
+// The tarball (plain, gzip, zstd, xz or bzip2: told by its first bytes)
+// is read once, as a stream, and goes at the same time to layer_unpack
+// (into a snapshot staging dir, with all its checks on untrusted entries)
+// and to a spool file in the content store's ingest dir. The layer blob is
+// stored as the client sent it, so an import costs no recompression and a
+// push sends it as it is: a plain tar as
+// application/vnd.docker.image.rootfs.diff.tar (its digest is its
+// diff_id), gzip as docker's ...diff.tar.gzip, zstd as OCI's tar+zstd.
+// xz and bzip2, which no layer media type names, are decoded first and
+// kept as the plain tar.
 //
 // Then the image is made as docker makes it: a config with the platform,
 // created = now, the one diff_id, a history entry whose comment is the

@@ -3,7 +3,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <bzlib.h>
 #include <dirent.h>
+#include <lzma.h>
 #include <zlib.h>
 
 #include <optional>
@@ -57,6 +59,27 @@ std::string Gzip(const std::string& in) {
   EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
   out.resize(z.total_out);
   deflateEnd(&z);
+  return out;
+}
+
+std::string Xz(const std::string& in) {
+  std::string out(lzma_stream_buffer_bound(in.size()), '\0');
+  size_t pos = 0;
+  EXPECT_EQ(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, nullptr,
+                                    reinterpret_cast<const uint8_t*>(in.data()), in.size(),
+                                    reinterpret_cast<uint8_t*>(out.data()), &pos, out.size()),
+            LZMA_OK);
+  out.resize(pos);
+  return out;
+}
+
+std::string Bzip2(const std::string& in) {
+  std::string out(in.size() + in.size() / 100 + 600, '\0');
+  unsigned len = static_cast<unsigned>(out.size());
+  EXPECT_EQ(BZ2_bzBuffToBuffCompress(out.data(), &len, const_cast<char*>(in.data()),
+                                     static_cast<unsigned>(in.size()), 9, 0, 0),
+            BZ_OK);
+  out.resize(len);
   return out;
 }
 
@@ -169,6 +192,41 @@ TEST_F(ImportTest, GzipTarIsStoredAsSentAndNamedByItsDiffId) {
   EXPECT_EQ(ConfigOf(*id)["rootfs"]["diff_ids"], json({Sha256Of(tar).String()}));
   EXPECT_FALSE(ConfigOf(*id).contains("comment"));  // no message given
   EXPECT_TRUE(images_->TagsOf(*id)->empty());
+}
+
+TEST_F(ImportTest, XzAndBzip2AreDecodedAndKeptAsThePlainTar) {
+  std::string tar = Tar({{"etc/motd", "hi\n"}, {"big", std::string(300000, 'z')}});
+  // Concatenated bzip2 streams decode as one (here: the tar, then the
+  // end blocks of an empty one, which the unpacker reads past).
+  std::string two = tar + Tar({});
+  for (const auto& [packed, plain] : std::vector<std::pair<std::string, std::string>>{
+           {Xz(tar), tar}, {Bzip2(tar), tar}, {Bzip2(tar) + Bzip2(Tar({})), two}}) {
+    auto id = Import(packed);
+    ASSERT_TRUE(id) << id.error().What();
+    json m = ManifestOf(*id);
+    EXPECT_EQ(m["layers"][0]["mediaType"], "application/vnd.docker.image.rootfs.diff.tar");
+    EXPECT_EQ(m["layers"][0]["digest"], Sha256Of(plain).String());
+    EXPECT_EQ(*content_->Read(Sha256Of(plain), 1 << 30), plain);
+  }
+}
+
+TEST_F(ImportTest, TruncatedOrCorruptXzAndBzip2AreRefused) {
+  std::string tar = Tar({{"a", std::string(200000, 'x')}});
+  std::string xz = Xz(tar), bz = Bzip2(tar);
+  for (const std::string& bad :
+       {xz.substr(0, xz.size() / 2), bz.substr(0, bz.size() / 2), bz + "garbage"}) {
+    auto id = Import(bad);
+    ASSERT_FALSE(id);
+    EXPECT_TRUE(id.error().What().find("xz") != std::string::npos ||
+                id.error().What().find("bzip2") != std::string::npos)
+        << id.error().What();
+    ExpectNothingLeft();
+  }
+  opts_.max_layer_bytes = 1000;
+  auto id = Import(xz);
+  ASSERT_FALSE(id);
+  EXPECT_NE(id.error().What().find("exceeds limit"), std::string::npos) << id.error().What();
+  ExpectNothingLeft();
 }
 
 TEST_F(ImportTest, SameTarTwiceSharesTheLayer) {

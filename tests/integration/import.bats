@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # berth import and POST /images/create?fromSrc=: a busybox rootfs tarball
-# becomes a one-layer image, plain or gzip'd, from a file or stdin, with
+# becomes a one-layer image, plain, gzip, xz or bzip2, from a file or stdin, with
 # docker's --change lines and message; a bad change or a tar entry that
 # would escape the layer leaves no image, blob or layer behind.
 
@@ -17,6 +17,8 @@ make_rootfs_tars() {
   echo "imported" >"$r/etc/motd"
   tar -C "$r" --numeric-owner -cf "$T/rootfs.tar" .
   gzip -c "$T/rootfs.tar" >"$T/rootfs.tar.gz"
+  xz -c "$T/rootfs.tar" >"$T/rootfs.tar.xz"
+  bzip2 -c "$T/rootfs.tar" >"$T/rootfs.tar.bz2"
 }
 
 # Makes $T/evil.tar: a good file, then "../escape" (GNU tar strips "../",
@@ -126,6 +128,15 @@ teardown() {
   [ "$(inspect named .RepoTags)" = '["named:latest"]' ]
   run b images
   [[ "$output" == *"<none>"* ]]
+}
+
+@test "xz and bzip2 tarballs are decoded and kept as the plain tar's layer" {
+  b import "$T/rootfs.tar" plain:1 >/dev/null
+  b import "$T/rootfs.tar.xz" xz:1
+  b import - bz:1 <"$T/rootfs.tar.bz2"
+  [ "$(inspect xz:1 .RootFS.Layers)" = "$(inspect plain:1 .RootFS.Layers)" ]
+  [ "$(inspect bz:1 .RootFS.Layers)" = "$(inspect plain:1 .RootFS.Layers)" ]
+  [ "$(ls "$DATA/snapshots/layers" | wc -l)" -eq 1 ]
 }
 
 @test "the API takes the tarball as the body and answers docker's status message" {
