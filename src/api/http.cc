@@ -17,8 +17,12 @@ std::string HttpRequest::Header(const std::string& lower_name) const {
   return it == headers.end() ? "" : it->second;
 }
 
+std::string JsonText(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void HttpResponder::SendJson(int status, const nlohmann::json& j) {
-  Send(status, "application/json", j.dump() + "\n");
+  Send(status, "application/json", JsonText(j) + "\n");
 }
 
 void HttpResponder::SendError(int status, std::string_view message) {

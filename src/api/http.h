@@ -60,6 +60,12 @@ class HttpResponder {
 
 using Handler = std::function<void(const HttpRequest&, HttpResponder&)>;
 
+// JSON text as Go's encoding/json (dockerd) writes it: a string that is
+// not valid UTF-8 (a %FF in a query, echoed in an error) has its bad bytes
+// replaced by U+FFFD instead of failing. Every response body goes
+// through it: nlohmann's dump() would throw.
+std::string JsonText(const nlohmann::json& j);
+
 // The %-decoding of a URL path component ('+' stays '+').
 std::string UrlDecode(std::string_view s);
 // The decoding of a query key or value, as Go's url.ParseQuery (dockerd)

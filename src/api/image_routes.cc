@@ -213,7 +213,7 @@ void ImportImage(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
     return out.SendError(status, id.error().What());
   }
   out.StartStream(200, "application/json");
-  out.Write(json{{"status", id->String()}}.dump() + "\r\n");
+  out.Write(JsonText(json{{"status", id->String()}}) + "\r\n");
 }
 
 // POST /images/create?fromImage=NAME&tag=TAG: a pull, streamed as docker's
@@ -235,7 +235,7 @@ void CreateImage(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
   bool client_gone = false;
   auto send = [&](const json& msg) {
     if (!out.started()) out.StartStream(200, "application/json");
-    if (!out.Write(msg.dump() + "\r\n")) client_gone = true;
+    if (!out.Write(JsonText(msg) + "\r\n")) client_gone = true;
   };
   auto progress = [&](const image::PullProgress& p) {
     if (client_gone) return;
@@ -291,7 +291,7 @@ void LoadImages(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
   // "Loaded image" lines either way.
   auto send = [&](const json& msg) {
     if (!out.started()) out.StartStream(200, "application/json");
-    out.Write(msg.dump() + "\r\n");
+    out.Write(JsonText(msg) + "\r\n");
   };
   auto result = ctx.images->Load(read, [&](const std::string& line) {
     if (line.starts_with("Loaded image")) send(json{{"stream", line + "\n"}});
@@ -406,7 +406,7 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
     }
     auto send = [&](const json& msg) {
       if (!out.started()) out.StartStream(200, "application/json");
-      out.Write(msg.dump() + "\r\n");
+      out.Write(JsonText(msg) + "\r\n");
     };
     send(json{{"status", "The push refers to repository [" + refs[0].Name() + "]"}});
     for (const image::Reference& ref : refs) {

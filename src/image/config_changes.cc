@@ -130,22 +130,27 @@ class Expander {
       char c = s_[pos_];
       if (stop && c == stop) break;
       pos_++;
+      // Each part is taken into a local before it is appended: g++ 12
+      // leaks `out` when TRY returns from inside `out += TRY(...)`.
+      Result<std::string> part;
       switch (c) {
         case '\'':
-          out += TRY(SingleQuoted());
+          part = SingleQuoted();
           break;
         case '"':
-          out += TRY(DoubleQuoted());
+          part = DoubleQuoted();
           break;
         case '$':
-          out += TRY(Dollar());
+          part = Dollar();
           break;
         case '\\':
-          if (!AtEnd()) out += s_[pos_++];
+          part = AtEnd() ? std::string() : std::string(1, s_[pos_++]);
           break;
         default:
-          out += c;
+          part = std::string(1, c);
       }
+      if (!part) return std::unexpected(std::move(part).error());
+      out += *part;
     }
     return out;
   }
@@ -168,7 +173,9 @@ class Expander {
       char c = s_[pos_++];
       if (c == '"') return out;
       if (c == '$') {
-        out += TRY(Dollar());
+        auto value = Dollar();
+        if (!value) return std::unexpected(std::move(value).error());
+        out += *value;
         continue;
       }
       if (c == '\\' && !AtEnd() && (s_[pos_] == '"' || s_[pos_] == '$' || s_[pos_] == '\\'))
@@ -279,9 +286,10 @@ Result<std::vector<KeyValue>> NameValues(std::string_view instr, std::string_vie
   }
   std::vector<KeyValue> out;
   for (const KeyValue& kv : raw) {
-    KeyValue e{TRY(Expand(kv.key, env)), TRY(Expand(kv.value, env))};
-    if (e.key.empty()) return Fail("{} names can not be blank", instr);
-    out.push_back(std::move(e));
+    std::string key = TRY(Expand(kv.key, env));
+    std::string value = TRY(Expand(kv.value, env));
+    if (key.empty()) return Fail("{} names can not be blank", instr);
+    out.push_back({std::move(key), std::move(value)});
   }
   return out;
 }

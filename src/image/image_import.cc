@@ -92,7 +92,9 @@ class Importer {
       history["comment"] = options_.message;
     }
     config["history"] = json::array({history});
-    std::string config_bytes = config.dump();
+    // Bytes of a change that are not UTF-8 become U+FFFD, as Go's JSON
+    // encoder (docker) writes them.
+    std::string config_bytes = config.dump(-1, ' ', false, json::error_handler_t::replace);
     Digest id = TRY(PutSmall(config_bytes));
 
     // 4. The manifest a registry would serve for it, so that it can be
