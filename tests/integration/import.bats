@@ -2,7 +2,8 @@
 # berth import and POST /images/create?fromSrc=: a busybox rootfs tarball
 # becomes a one-layer image, plain, gzip, xz or bzip2, from a file or stdin, with
 # docker's --change lines and message; a bad change or a tar entry that
-# would escape the layer leaves no image, blob or layer behind.
+# would escape the layer leaves no image, blob or layer behind; an imported
+# image pushes to a registry and pulls back as the same image.
 
 load daemon_helpers
 
@@ -57,6 +58,7 @@ setup_file() {
 
 teardown_file() {
   [ -n "${T:-}" ] || return 0
+  stop_registry
   rm -rf "$T"
 }
 
@@ -137,6 +139,20 @@ teardown() {
   [ "$(inspect xz:1 .RootFS.Layers)" = "$(inspect plain:1 .RootFS.Layers)" ]
   [ "$(inspect bz:1 .RootFS.Layers)" = "$(inspect plain:1 .RootFS.Layers)" ]
   [ "$(ls "$DATA/snapshots/layers" | wc -l)" -eq 1 ]
+}
+
+@test "an imported image pushes and pulls back as the same image, plain or gzip'd" {
+  start_registry
+  plain=$(b import "$T/rootfs.tar" "$REG/imp/plain:1")
+  gz=$(b import "$T/rootfs.tar.gz" "$REG/imp/gz:1")
+  b push "$REG/imp/plain:1"
+  b push "$REG/imp/gz:1"
+  b rmi "$REG/imp/plain:1" "$REG/imp/gz:1"
+  b pull "$REG/imp/plain:1"
+  b pull "$REG/imp/gz:1"
+  [ "$(inspect "$REG/imp/plain:1" .Id)" = "\"$plain\"" ]
+  [ "$(inspect "$REG/imp/gz:1" .Id)" = "\"$gz\"" ]
+  stop_registry
 }
 
 @test "the API takes the tarball as the body and answers docker's status message" {
