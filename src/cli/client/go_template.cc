@@ -65,10 +65,14 @@ Result<std::string> RenderGoTemplate(const std::string& tmpl, const json& data) 
     size_t close = tmpl.find("}}", open);
     if (close == std::string::npos) return Fail("template: unclosed action in \"{}\"", tmpl);
     std::string expr = Trim(tmpl.substr(open + 2, close - open - 2));
+    // The value is taken into a local first: a TRY returning from inside
+    // a larger expression skips destructors there with g++ 12 (a leak).
     if (expr.starts_with("json ")) {
-      out += TRY(Lookup(data, Trim(expr.substr(5)))).dump();
+      auto v = TRY(Lookup(data, Trim(expr.substr(5))));
+      out += v.dump();
     } else {
-      out += Show(TRY(Lookup(data, expr)));
+      auto v = TRY(Lookup(data, expr));
+      out += Show(v);
     }
     i = close + 2;
   }
