@@ -23,7 +23,7 @@ namespace berth::image {
 
 class BytePipe {
  public:
-  explicit BytePipe(size_t capacity = size_t{8} << 20) : capacity_(capacity) {}
+  explicit BytePipe(size_t capacity = size_t{2} << 20) : capacity_(capacity) {}
 
   // Blocks while the pipe is full. Fails once the reader has abandoned.
   Status Write(std::string_view data);
