@@ -25,6 +25,7 @@
 #include "runtime/container_state.h"
 #include "shim/exit_record.h"
 #include "shim/shim_protocol.h"
+#include "shim/startup_pages.h"
 
 namespace berth::shim {
 namespace {
@@ -426,6 +427,8 @@ int Server::Run() {
 }  // namespace
 
 int Serve(RunningContainer c) {
+  // The launch's code is done with: only the loop's own pages stay.
+  ReleaseStartupPages();
   Server s(std::move(c));
   return s.Run();
 }
