@@ -19,9 +19,10 @@ import time
 def main():
     args = sys.argv[1:]
     timeout = 10.0
-    if args and args[0] == "--timeout":
-        timeout = float(args[1])
-        args = args[2:]
+    if "--timeout" in args:
+        i = args.index("--timeout")
+        timeout = float(args[i + 1])
+        del args[i:i + 2]
     path, request = args
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
