@@ -33,6 +33,9 @@ namespace {
 // After the init exits, output still open (a process it left behind holds
 // the pipe) is read for this long before the exit is recorded.
 constexpr int64_t kDrainMs = 1000;
+// After this long without events, the pages a burst of work faulted in
+// (request handling, logging) are given back, so an idle shim stays small.
+constexpr int64_t kIdleReleaseMs = 1000;
 // After the exit is recorded, how long clients get to take what they are
 // owed before the shim exits anyway.
 constexpr int64_t kLingerMs = 2000;
@@ -88,6 +91,7 @@ class Server {
   bool finalized_ = false;
   int status_ = 0;
   int64_t drain_deadline_ = 0, linger_deadline_ = 0;
+  bool release_pending_ = true;  // after launch, too
 };
 
 std::string Server::StateAnswer() const {
@@ -397,7 +401,14 @@ int Server::Run() {
     if (init_exited_ && !finalized_) timeout = static_cast<int>(drain_deadline_ - NowMs());
     if (finalized_) timeout = static_cast<int>(linger_deadline_ - NowMs());
     if (timeout != -1 && timeout < 0) timeout = 0;
-    if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) return 1;
+    if (timeout == -1 && release_pending_) timeout = static_cast<int>(kIdleReleaseMs);
+    int ready = ::poll(fds.data(), fds.size(), timeout);
+    if (ready < 0 && errno != EINTR) return 1;
+    if (ready == 0 && release_pending_ && !init_exited_) {
+      ReleaseStartupPages();
+      release_pending_ = false;
+    }
+    if (ready > 0) release_pending_ = true;
 
     if (fds[0].revents) Reap();
     if (fds[2].revents) ReadOutput(c_.out, out_split_, kStreamStdout);

@@ -10,7 +10,8 @@ namespace berth::shim {
 // read-only segments (code, constants; never RELRO or writable data, which
 // hold changed pages) and returns free heap to the kernel. The pages stay
 // in the page cache, shared; what the serve loop needs faults back in.
-// Safe at any time: read-only file pages reload unchanged.
+// Safe at any time: read-only file pages reload unchanged. The serve loop
+// calls it again whenever it has been idle for a while.
 void ReleaseStartupPages();
 
 }  // namespace berth::shim
