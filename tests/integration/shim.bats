@@ -138,6 +138,28 @@ wait_gone() {
   [ "$status" -ne 0 ]
 }
 
+@test "shim: output written just before the exit is all in the log" {
+  process sh -c 'seq 50000; seq 20000 >&2; printf tail-without-newline; exit 4'
+  shim
+  wait_for "$SD/exit.json"
+  [ "$(jq -r .exit_code "$SD/exit.json")" = 4 ]
+  [ "$(jq -r 'select(.stream == "stdout") | .log' "$LOG" | grep -c .)" -eq 50001 ]
+  [ "$(jq -r 'select(.stream == "stderr") | .log' "$LOG" | grep -c .)" -eq 20000 ]
+  # The last, unterminated text is logged as it is, without a newline.
+  [ "$(tail -1 "$LOG" | jq -r .log)" = tail-without-newline ] ||
+    grep -q '"log":"tail-without-newline","stream":"stdout"' "$LOG"
+}
+
+@test "shim: an OOM kill is recorded in exit.json" {
+  config '.linux.resources.memory.limit = 16777216 | .linux.resources.memory.swap = 16777216'
+  process sh -c 'a=x; while :; do a="$a$a"; done'
+  shim
+  wait_for "$SD/exit.json"
+  cat "$SD/exit.json"
+  [ "$(jq -r .exit_code "$SD/exit.json")" = 137 ]
+  [ "$(jq -r .oom_killed "$SD/exit.json")" = true ]
+}
+
 @test "shim: log rotation at --log-max-size into FILE.1 .. FILE.(max-file - 1)" {
   process sh -c 'for i in $(seq 40); do echo line-$i; done'
   shim --log-max-size 300 --log-max-file 3
