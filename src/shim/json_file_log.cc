@@ -122,18 +122,22 @@ void LineSplitter::Finish(const Emit& emit) {
   pending_.shrink_to_fit();
 }
 
+void AppendLogEntry(std::string* out, std::string_view text, bool newline, std::string_view stream,
+                    std::string_view time) {
+  out->append("{\"log\":\"");
+  AppendEscaped(out, text);
+  if (newline) out->append("\\n");
+  out->append("\",\"stream\":\"");
+  AppendEscaped(out, stream);
+  out->append("\",\"time\":\"");
+  out->append(time);
+  out->append("\"}\n");
+}
+
 std::string EncodeLogEntry(std::string_view text, bool newline, std::string_view stream,
                            std::string_view time) {
   std::string out;
-  out.reserve(text.size() + 80);
-  out.append("{\"log\":\"");
-  AppendEscaped(&out, text);
-  if (newline) out.append("\\n");
-  out.append("\",\"stream\":\"");
-  AppendEscaped(&out, stream);
-  out.append("\",\"time\":\"");
-  out.append(time);
-  out.append("\"}\n");
+  AppendLogEntry(&out, text, newline, stream, time);
   return out;
 }
 
@@ -172,11 +176,28 @@ Status JsonFileLog::Rotate() {
 
 Status JsonFileLog::Write(std::string_view text, bool newline, std::string_view stream,
                           const timespec& ts) {
-  if (o_.max_size > 0 && size_ >= o_.max_size) TRY(Rotate());
-  std::string entry = EncodeLogEntry(text, newline, stream, Rfc3339Nano(ts));
-  if (sys::WriteAll(fd_.get(), entry.data(), entry.size()) != 0)
-    return FailErrno("write log file {}", o_.path);
-  size_ += static_cast<int64_t>(entry.size());
+  if (o_.max_size > 0 && size_ >= o_.max_size) {
+    TRY(Flush());
+    TRY(Rotate());
+  }
+  if (ts.tv_sec != last_ts_.tv_sec || ts.tv_nsec != last_ts_.tv_nsec) {
+    last_ts_ = ts;
+    last_time_ = Rfc3339Nano(ts);
+  }
+  size_t before = buffer_.size();
+  AppendLogEntry(&buffer_, text, newline, stream, last_time_);
+  size_ += static_cast<int64_t>(buffer_.size() - before);
+  if (buffer_.size() >= 64 * 1024) return Flush();
+  return Ok();
+}
+
+Status JsonFileLog::Flush() {
+  if (buffer_.empty()) return Ok();
+  int rc = sys::WriteAll(fd_.get(), buffer_.data(), buffer_.size());
+  // A failed write (disk full) drops the burst rather than growing forever.
+  buffer_.clear();
+  if (buffer_.capacity() > 128 * 1024) buffer_.shrink_to_fit();
+  if (rc != 0) return FailErrno("write log file {}", o_.path);
   return Ok();
 }
 

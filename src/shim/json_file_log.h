@@ -42,6 +42,8 @@ class LineSplitter {
 
 // One log line's JSON (with its trailing '\n'). `newline` appends "\n" to
 // the logged text, as docker does for complete lines.
+void AppendLogEntry(std::string* out, std::string_view text, bool newline, std::string_view stream,
+                    std::string_view time);
 std::string EncodeLogEntry(std::string_view text, bool newline, std::string_view stream,
                            std::string_view time);
 
@@ -57,12 +59,16 @@ class JsonFileLog {
   // size counts towards max_size, as docker continues a file after restart.
   static Result<JsonFileLog> Open(const LogFileOptions& o);
 
-  // Appends one entry stamped `ts`. When the file has reached max_size it
+  // Adds one entry stamped `ts`. When the file has reached max_size it
   // is rotated first (so a file may pass max_size by one entry, as
   // docker's): FILE.(n-2) -> FILE.(n-1), ..., FILE -> FILE.1, new FILE; with
-  // max_file 1 the file is truncated instead.
+  // max_file 1 the file is truncated instead. Entries are buffered (up to
+  // 64 KiB) so that a burst of lines costs one write(2): call Flush after
+  // a burst, and before anyone must see the file complete.
   Status Write(std::string_view text, bool newline, std::string_view stream, const timespec& ts);
+  Status Flush();
 
+  // The file's size, buffered entries included.
   int64_t size() const { return size_; }
 
  private:
@@ -71,6 +77,9 @@ class JsonFileLog {
   LogFileOptions o_;
   UniqueFd fd_;
   int64_t size_ = 0;
+  std::string buffer_;
+  timespec last_ts_{-1, 0};  // entries of one burst share a time: formatted once
+  std::string last_time_;
 };
 
 }  // namespace berth::shim

@@ -105,6 +105,7 @@ TEST_F(JsonFileLogTest, AppendsLines) {
   ASSERT_TRUE(log) << log.error().What();
   ASSERT_TRUE(log->Write("out", true, "stdout", ts_));
   ASSERT_TRUE(log->Write("err", true, "stderr", ts_));
+  ASSERT_TRUE(log->Flush());
   EXPECT_EQ(
       Read(path_),
       "{\"log\":\"out\\n\",\"stream\":\"stdout\",\"time\":\"2023-11-14T22:13:20.000000005Z\"}\n"
@@ -121,6 +122,7 @@ TEST_F(JsonFileLogTest, RotatesAtMaxSizeKeepingMaxFile) {
   // Each entry is ~80 bytes: the second goes past 100, the third rotates.
   for (int i = 0; i < 6; ++i)
     ASSERT_TRUE(log->Write("line" + std::to_string(i), true, "stdout", ts_));
+  ASSERT_TRUE(log->Flush());
   EXPECT_NE(Read(path_).find("line5"), std::string::npos);
   EXPECT_NE(Read(path_ + ".1").find("line3"), std::string::npos);
   EXPECT_NE(Read(path_ + ".2").find("line1"), std::string::npos);
@@ -133,6 +135,7 @@ TEST_F(JsonFileLogTest, MaxFileOneTruncates) {
   ASSERT_TRUE(log);
   ASSERT_TRUE(log->Write("first", true, "stdout", ts_));
   ASSERT_TRUE(log->Write("second", true, "stdout", ts_));
+  ASSERT_TRUE(log->Flush());
   EXPECT_EQ(Read(path_).find("first"), std::string::npos);
   EXPECT_NE(Read(path_).find("second"), std::string::npos);
   EXPECT_FALSE(Exists(path_ + ".1"));
@@ -142,6 +145,7 @@ TEST_F(JsonFileLogTest, NoRotationWithoutMaxSize) {
   auto log = JsonFileLog::Open({.path = path_, .max_size = -1, .max_file = 5});
   ASSERT_TRUE(log);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(log->Write("x", true, "stdout", ts_));
+  ASSERT_TRUE(log->Flush());
   EXPECT_FALSE(Exists(path_ + ".1"));
 }
 

@@ -149,7 +149,10 @@ void Server::ReadOutput(UniqueFd& fd, LineSplitter& split, uint8_t stream) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
+    if (n < 0 && errno == EAGAIN) {
+      if (c_.log) (void)c_.log->Flush();
+      return;
+    }
     // End of file (EIO on a pty master once the last slave is closed).
     if (c_.log) {
       timespec now;
@@ -158,6 +161,7 @@ void Server::ReadOutput(UniqueFd& fd, LineSplitter& split, uint8_t stream) {
       split.Finish([&](std::string_view text, bool newline) {
         (void)c_.log->Write(text, newline, name, now);
       });
+      (void)c_.log->Flush();
     }
     if (c_.in.get() >= 0 && c_.tty) c_.in.Reset();  // the same pty
     fd.Reset();
@@ -180,6 +184,7 @@ void Server::Finalize() {
   };
   finish(out_split_, "stdout");
   finish(err_split_, "stderr");
+  if (c_.log) (void)c_.log->Flush();
   c_.out.Reset();
   c_.err.Reset();
   CloseStdin();
