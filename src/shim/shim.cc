@@ -129,7 +129,6 @@ Status SetUp(const ShimOptions& o, Undo& undo, RunningContainer& c) {
   std::string sock = o.state_dir + "/shim.sock";
   c.listener = TRY(Listen(sock));
   undo.socket = sock;
-  ::unlink((o.state_dir + "/exit.json").c_str());  // from an earlier run
 
   if (!o.log.path.empty()) {
     undo.made_log = ::access(o.log.path.c_str(), F_OK) != 0;
@@ -191,6 +190,9 @@ Status SetUp(const ShimOptions& o, Undo& undo, RunningContainer& c) {
   for (int fd : {c.out.get(), c.err.get(), c.in.get()})
     if (fd >= 0) TRY(SetNonBlocking(fd));
 
+  // An exit.json of an earlier run of this state dir is stale now (kept
+  // until here, so that a failed relaunch loses no record).
+  ::unlink((o.state_dir + "/exit.json").c_str());
   std::string pid_file = o.state_dir + "/shim.pid";
   TRY(WriteFileAtomic(pid_file, std::to_string(::getpid()) + "\n", 0600));
   undo.pid_file = pid_file;
