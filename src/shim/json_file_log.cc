@@ -101,6 +101,33 @@ void AppendEscaped(std::string* out, std::string_view s) {
   }
 }
 
+// Rfc3339Nano's text, by hand: the log's hot path then runs no fmt code
+// (whose pages would stay resident in every chatty container's shim).
+std::string LogTime(const timespec& ts) {
+  int64_t days = ts.tv_sec / 86400, rem = ts.tv_sec % 86400;
+  if (rem < 0) rem += 86400, days -= 1;
+  CivilDate d = CivilFromDays(days);
+  char buf[32];
+  auto put = [&](int at, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, d.year, 4);
+  buf[4] = '-';
+  put(5, d.month, 2);
+  buf[7] = '-';
+  put(8, d.day, 2);
+  buf[10] = 'T';
+  put(11, rem / 3600, 2);
+  buf[13] = ':';
+  put(14, rem / 60 % 60, 2);
+  buf[16] = ':';
+  put(17, rem % 60, 2);
+  buf[19] = '.';
+  put(20, ts.tv_nsec, 9);
+  buf[29] = 'Z';
+  return std::string(buf, 30);
+}
+
 }  // namespace
 
 void LineSplitter::Feed(std::string_view data, const Emit& emit) {
@@ -192,7 +219,7 @@ Status JsonFileLog::Write(std::string_view text, bool newline, std::string_view 
   }
   if (ts.tv_sec != last_ts_.tv_sec || ts.tv_nsec != last_ts_.tv_nsec) {
     last_ts_ = ts;
-    last_time_ = Rfc3339Nano(ts);
+    last_time_ = LogTime(ts);
   }
   size_t before = buffer_.size();
   AppendLogEntry(&buffer_, text, newline, stream, last_time_);
