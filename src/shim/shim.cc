@@ -225,6 +225,12 @@ Result<int> Launch(const ShimOptions& given) {
   o.runtime_root = TRY(Absolute(o.runtime_root));
   if (!o.log.path.empty()) o.log.path = TRY(Absolute(o.log.path));
 
+  // fds 0-2 must be taken (by /dev/null, if the caller closed them), or the
+  // report pipe could land there and be replaced by the container's stdio.
+  int null_fd;
+  while ((null_fd = ::open("/dev/null", O_RDWR)) >= 0 && null_fd <= 2) {
+  }
+  if (null_fd > 2) ::close(null_fd);
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) return FailErrno("pipe");
   UniqueFd report_r(report[0]), report_w(report[1]);
@@ -248,8 +254,12 @@ Result<int> Launch(const ShimOptions& given) {
     return Fail("container {}: the shim exited during launch", o.id);
   }
 
-  // The shim.
+  // The shim. It keeps none of the caller's fds (berthd's sockets, a
+  // caller's pipe that would never see end of file) but its report pipe.
   report_r.Reset();
+  int keep = report_w.get();
+  if (keep > 3) ::close_range(3, static_cast<unsigned>(keep - 1), 0);
+  ::close_range(static_cast<unsigned>(keep + 1), ~0U, 0);
   int status;
   {
     Undo undo{.o = &o};

@@ -23,6 +23,8 @@ struct ShimOptions {
 };
 
 // Forks the shim (new session, child subreaper) and waits for its report.
+// For berth-shim's main only: the forked shim closes every inherited fd
+// but 0-2, and is not reaped by the caller; berthd runs the binary.
 // In the caller's process: the shim's pid once the container has started.
 // The shim itself never returns from this call: it serves and exits.
 Result<int> Launch(const ShimOptions& o);
