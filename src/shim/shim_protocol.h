@@ -50,12 +50,14 @@
 // answers its waiters, finishes its attached streams, removes shim.sock and
 // exits. A client that finds no socket reads exit.json instead.
 //
-// A shim that was killed (kill -9) leaves shim.sock behind (connect fails
-// with ECONNREFUSED), no exit.json, and the runtime's record of a container
-// that runs on without it: its init is reparented to the next subreaper or
-// pid 1, a write to its closed stdout/stderr pipe gets EPIPE (SIGPIPE), a
-// pty's session gets SIGHUP. Its exit code is then unknown; the caller
-// reports it exited, with the runtime's Kill and Delete.
+// A shim that was killed (kill -9) leaves shim.sock and shim.pid behind
+// (connect fails with ECONNREFUSED), no exit.json, and the runtime's record
+// of a container that runs on without it: its init is reparented to the
+// next subreaper or pid 1; a write to its closed stdout/stderr pipe fails
+// with EPIPE (SIGPIPE kills a process that is not its pid namespace's init;
+// the init ignores it); with a pty its session gets SIGHUP. Its exit code is
+// unknowable then; the caller reports it exited, with the runtime's Kill and
+// Delete.
 #pragma once
 
 #include <cstdint>
