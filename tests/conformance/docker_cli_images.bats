@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The real docker CLI (whichever `docker` is on PATH: docker.io's 20.10 on
 # a fresh Debian 12) against berthd, through DOCKER_HOST, for the image
-# commands: pull, images, inspect, tag, history, rmi, save and load.
+# commands: pull, images, inspect, tag, history, rmi, save, load and push.
 
 load ../integration/daemon_helpers
 
@@ -71,4 +71,28 @@ d() {
   run d pull "$REG/test/missing"
   [ "$status" -ne 0 ]
   [[ "$output" == *"manifest for $REG/test/missing:latest not found"* ]]
+}
+
+@test "docker push uploads through berthd, and -a pushes every tag" {
+  d pull -q "$REG/test/app"
+  d tag "$REG/test/app" "$REG/cli/pushed:1"
+  d tag "$REG/test/app" "$REG/cli/pushed:2"
+  run d push "$REG/cli/pushed:1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # The layers already in the registry's test/app are mounted, not sent.
+  [[ "$output" == *"Mounted from test/app"* ]]
+  [[ "$output" == *"1: digest: sha256:"* ]]
+  run d push -a "$REG/cli/pushed"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run curl -sf "http://$REG/v2/cli/pushed/tags/list"
+  echo "$output"
+  [ "$(echo "$output" | jq -c '.tags | sort')" = '["1","2"]' ]
+  # The registry serves what was pushed: the manifest's config is the image ID.
+  run curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REG/v2/cli/pushed/manifests/2"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .config.digest)" = "$(d image inspect -f '{{.Id}}' "$REG/cli/pushed:2")" ]
 }
