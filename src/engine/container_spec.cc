@@ -79,8 +79,9 @@ spec::DeviceRule Rule(bool allow, std::string type, std::optional<int64_t> major
 // The cgroup device allowlist docker's containers get (docker's spec plus
 // what runc adds): nothing by default; mknod of any node (using one still
 // needs an allow rule); the standard character devices; the container's
-// ptys and its ptmx. The tun device (10:200) that runc once added is left
-// out: a container without CAP_NET_ADMIN has no use for it.
+// ptys and its ptmx; and the tun device, which runc allows (its 1.2.0 left
+// it out and broke VPN containers; 1.2.2 put it back). Opening tun is
+// harmless without CAP_NET_ADMIN, which creating an interface needs.
 std::vector<spec::DeviceRule> DefaultDeviceRules() {
   return {
       Rule(false, "a", std::nullopt, std::nullopt, "rwm"),
@@ -95,6 +96,7 @@ std::vector<spec::DeviceRule> DefaultDeviceRules() {
       Rule(true, "c", 5, 1, "rwm"),               // console
       Rule(true, "c", 5, 2, "rwm"),               // ptmx
       Rule(true, "c", 136, std::nullopt, "rwm"),  // pts/*
+      Rule(true, "c", 10, 200, "rwm"),            // net/tun
   };
 }
 
