@@ -169,6 +169,13 @@ std::string HostHostname() {
 
 }  // namespace
 
+std::string FindInitBinary() {
+  for (const char* p : {"/usr/bin/tini-static", "/usr/bin/docker-init", "/usr/bin/catatonit",
+                        "/usr/libexec/catatonit/catatonit"})
+    if (::access(p, X_OK) == 0) return p;
+  return "";
+}
+
 const std::vector<std::string>& DefaultCapabilities() {
   static const std::vector<std::string> caps = {
       "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",

@@ -57,6 +57,11 @@ struct ContainerSpec {
 
 Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& in);
 
+// The init for HostConfig.Init: the first statically linked one installed
+// (tini-static, docker.io's docker-init, catatonit), since it runs inside
+// images that may have no C library at all; "" when there is none.
+std::string FindInitBinary();
+
 // Entrypoint + Cmd by docker's rules: an Entrypoint given (even empty)
 // replaces the image's and drops the image's Cmd unless empty; a Cmd given
 // replaces the image's. "No command specified" when nothing is left.

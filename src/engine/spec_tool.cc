@@ -4,6 +4,7 @@
 //
 //   berth-spec-tool --id ID --rootfs DIR --dir DIR [--create FILE]
 //                   [--image-config FILE] [--cgroups-path PATH]
+//                   [--net-ns|--pid-ns|--ipc-ns|--uts-ns PATH] [--init-binary PATH]
 //
 // --create is a POST /containers/create body; --image-config the "config"
 // object of an image config (Env, Cmd, Entrypoint, ...).
@@ -21,14 +22,16 @@ namespace {
 
 using berth::Result;
 
-Result<std::string> Run(const std::string& id, const std::string& rootfs, const std::string& dir,
-                        const std::string& create_file, const std::string& image_file,
-                        const std::string& cgroups_path) {
+struct Options {
+  std::string create_file, image_file;
   berth::engine::ContainerSpecInput in;
-  in.id = id;
-  in.rootfs = rootfs;
-  in.container_dir = dir;
-  in.cgroups_path = cgroups_path;
+};
+
+Result<std::string> Run(Options o) {
+  berth::engine::ContainerSpecInput& in = o.in;
+  const std::string& create_file = o.create_file;
+  const std::string& image_file = o.image_file;
+  if (in.init_binary.empty()) in.init_binary = berth::engine::FindInitBinary();
   if (!create_file.empty()) {
     std::string body = TRY(berth::ReadFile(create_file));
     auto req = TRY(berth::engine::ParseCreateRequest(body));
@@ -48,15 +51,21 @@ Result<std::string> Run(const std::string& id, const std::string& rootfs, const 
 
 int main(int argc, char** argv) {
   CLI::App app{"prints the OCI config.json berthd would give a container"};
-  std::string id, rootfs, dir, create_file, image_file, cgroups_path;
-  app.add_option("--id", id, "container ID (64 hex)")->required();
-  app.add_option("--rootfs", rootfs, "the container's root filesystem")->required();
-  app.add_option("--dir", dir, "where hostname, hosts and resolv.conf are written")->required();
-  app.add_option("--create", create_file, "a POST /containers/create body");
-  app.add_option("--image-config", image_file, "the image config's \"config\" object");
-  app.add_option("--cgroups-path", cgroups_path, "linux.cgroupsPath");
+  Options o;
+  app.add_option("--id", o.in.id, "container ID (64 hex)")->required();
+  app.add_option("--rootfs", o.in.rootfs, "the container's root filesystem")->required();
+  app.add_option("--dir", o.in.container_dir, "where hostname, hosts and resolv.conf are written")
+      ->required();
+  app.add_option("--create", o.create_file, "a POST /containers/create body");
+  app.add_option("--image-config", o.image_file, "the image config's \"config\" object");
+  app.add_option("--cgroups-path", o.in.cgroups_path, "linux.cgroupsPath");
+  app.add_option("--net-ns", o.in.net_ns_path, "network namespace of NetworkMode container:X");
+  app.add_option("--pid-ns", o.in.pid_ns_path, "PID namespace of PidMode container:X");
+  app.add_option("--ipc-ns", o.in.ipc_ns_path, "IPC namespace of IpcMode container:X");
+  app.add_option("--uts-ns", o.in.uts_ns_path, "UTS namespace of UTSMode container:X");
+  app.add_option("--init-binary", o.in.init_binary, "init for HostConfig.Init");
   CLI11_PARSE(app, argc, argv);
-  auto out = Run(id, rootfs, dir, create_file, image_file, cgroups_path);
+  auto out = Run(std::move(o));
   if (!out) {
     std::fprintf(stderr, "berth-spec-tool: %s\n", out.error().What().c_str());
     return 1;

@@ -15,7 +15,7 @@ setup_file() {
   make_template
   # busybox has no applet that calls keyctl; a tiny static program does.
   if [ "$(id -u)" -eq 0 ] && command -v cc >/dev/null; then
-    cc -static -O -o "$PROBE" "$SRC/tests/lib/syscall_probe.c" 2>/dev/null || true
+    cc -static -O -pthread -o "$PROBE" "$SRC/tests/lib/syscall_probe.c" 2>/dev/null || true
   fi
 }
 
@@ -177,4 +177,59 @@ run_engine() {
   printf '%s' '{"User": "nosuchuser", "Cmd": ["true"]}' >"$BUNDLE/create.json"
   run -1 "$SPEC_TOOL" --id "$ID" --rootfs "$BUNDLE/rootfs" --dir "$BUNDLE/ctr" --create "$BUNDLE/create.json"
   [[ "$output" == *"unable to find user nosuchuser: no matching entries in passwd file"* ]]
+}
+
+@test "threads start under the profile (clone3 answers ENOSYS, clone without CLONE_NEW* is allowed)" {
+  [ -x "$BUNDLE/rootfs/bin/syscall_probe" ] || skip "no C compiler to build the probe"
+  run_engine syscall_probe thread getpid
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "thread ok" ]
+}
+
+@test "network and UTS modes host: the host's namespaces, hostname and hosts file" {
+  engine_spec '{"Cmd": ["sh", "-c", "readlink /proc/self/ns/net; readlink /proc/self/ns/uts; hostname"],
+    "HostConfig": {"NetworkMode": "host", "UTSMode": "host"}}'
+  run rt run --bundle "$BUNDLE" "$CID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "$(readlink /proc/self/ns/net)" ]
+  [ "${lines[1]}" = "$(readlink /proc/self/ns/uts)" ]
+  [ "${lines[2]}" = "$(hostname)" ]
+  cmp "$BUNDLE/ctr/hosts" /etc/hosts
+
+  # The default: namespaces of its own.
+  run_engine sh -c 'readlink /proc/self/ns/net; readlink /proc/self/ns/uts'
+  [ "${lines[0]}" != "$(readlink /proc/self/ns/net)" ]
+  [ "${lines[1]}" != "$(readlink /proc/self/ns/uts)" ]
+}
+
+@test "PidMode container:X joins X's PID namespace" {
+  engine_spec '{"Cmd": ["sleep", "30"]}'
+  rt run --detach --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+  local pid
+  pid=$(pid_of "$CID")
+  mkdir -p "$BUNDLE/second/ctr"
+  printf '%s' '{"Cmd": ["sh", "-c", "readlink /proc/self/ns/pid; ps -o comm | grep -c sleep"],
+    "HostConfig": {"PidMode": "container:first"}}' >"$BUNDLE/second/create.json"
+  "$SPEC_TOOL" --id "$ID" --rootfs "$BUNDLE/rootfs" --dir "$BUNDLE/second/ctr" \
+    --create "$BUNDLE/second/create.json" --pid-ns "/proc/$pid/ns/pid" \
+    --cgroups-path "/berth-it/$CID-2" >"$BUNDLE/second/config.json"
+  run rt run --bundle "$BUNDLE/second" "$CID-2"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "$(readlink "/proc/$pid/ns/pid")" ]
+  [ "${lines[1]}" = 1 ]
+}
+
+@test "Init runs the command under a static init (docker-init / tini-static / catatonit)" {
+  [ -x /usr/bin/tini-static ] || [ -x /usr/bin/docker-init ] || [ -x /usr/bin/catatonit ] ||
+    skip "no static init installed"
+  engine_spec '{"Cmd": ["sh", "-c", "tr \"\\0\" \" \" </proc/1/cmdline; echo; echo $$"],
+    "HostConfig": {"Init": true}}'
+  run rt run --bundle "$BUNDLE" "$CID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "/sbin/docker-init -- sh -c "* ]]
+  [ "${lines[1]}" != 1 ]  # the shell is not PID 1: the init is
 }
