@@ -273,6 +273,14 @@ Result<CreateRequest> ParseCreateRequest(std::string_view body) {
   r.config = TRY(ParseContainerConfig(doc));
   const json* host = Member(doc, "HostConfig");
   if (host != nullptr) r.host_config = TRY(ParseHostConfig(*host));
+  // A hostname is set in a UTS namespace of the container's own; sharing
+  // another's (or the host's) leaves nowhere to set it (docker's errors).
+  if (!r.config.hostname.empty()) {
+    if (r.host_config.uts_mode.kind == NamespaceMode::kHost)
+      return Fail("conflicting options: hostname and the UTS mode");
+    if (r.host_config.network_mode.kind == NetworkMode::kContainer)
+      return Fail("conflicting options: hostname and the network mode");
+  }
   return r;
 }
 

@@ -20,7 +20,7 @@ TEST(ContainerConfig, ReadsDockersFields) {
     "OpenStdin": true, "StdinOnce": true, "AttachStdin": true, "AttachStdout": true,
     "AttachStderr": true, "Image": "busybox", "Unknown": 1,
     "HostConfig": {"AutoRemove": true, "Init": true, "NetworkMode": "host",
-      "PidMode": "container:web", "IpcMode": "shareable", "UTSMode": "host",
+      "PidMode": "container:web", "IpcMode": "shareable", "UTSMode": "",
       "LogConfig": {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "3"}}}})");
   ASSERT_TRUE(r) << r.error().What();
   const ContainerConfig& c = r->config;
@@ -44,7 +44,7 @@ TEST(ContainerConfig, ReadsDockersFields) {
   EXPECT_EQ(h.pid_mode.kind, NamespaceMode::kContainer);
   EXPECT_EQ(h.pid_mode.container, "web");
   EXPECT_EQ(h.ipc_mode.kind, NamespaceMode::kPrivate);
-  EXPECT_EQ(h.uts_mode.kind, NamespaceMode::kHost);
+  EXPECT_EQ(h.uts_mode.kind, NamespaceMode::kPrivate);
   EXPECT_EQ(h.log_config.max_size, 10 << 20);
   EXPECT_EQ(h.log_config.max_file, 3);
 }
@@ -100,6 +100,17 @@ TEST(ContainerConfig, ErrorsNameTheFieldOnOneLine) {
   EXPECT_EQ(
       ErrorOf(R"({"HostConfig": {"LogConfig": {"Type": "none", "Config": {"max-size": "1m"}}}})"),
       "unknown log opt 'max-size' for none log driver");
+}
+
+TEST(ContainerConfig, HostnameNeedsAUtsNamespaceOfItsOwn) {
+  EXPECT_EQ(ErrorOf(R"({"Hostname": "h", "HostConfig": {"UTSMode": "host"}})"),
+            "conflicting options: hostname and the UTS mode");
+  EXPECT_EQ(ErrorOf(R"({"Hostname": "h", "HostConfig": {"NetworkMode": "container:x"}})"),
+            "conflicting options: hostname and the network mode");
+  EXPECT_TRUE(ParseCreateRequest(R"({"Hostname": "h", "HostConfig": {"NetworkMode": "host"}})"));
+  auto uts = ParseCreateRequest(R"({"HostConfig": {"UTSMode": "host"}})");
+  ASSERT_TRUE(uts);
+  EXPECT_EQ(uts->host_config.uts_mode.kind, NamespaceMode::kHost);
 }
 
 TEST(ContainerConfig, RoundTripsThroughItsStoredForm) {
