@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static void report(const char *name, long rc) {
+static void report(const char* name, long rc) {
   if (rc >= 0) {
     printf("%s ok\n", name);
   } else if (errno == EPERM) {
@@ -23,11 +23,11 @@ static void report(const char *name, long rc) {
   }
 }
 
-static void *thread_main(void *arg) { return arg; }
+static void* thread_main(void* arg) { return arg; }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   for (int i = 1; i < argc; i++) {
-    const char *n = argv[i];
+    const char* n = argv[i];
     long rc;
     errno = 0;
     if (!strcmp(n, "keyctl")) {
