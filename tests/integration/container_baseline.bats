@@ -233,3 +233,16 @@ run_engine() {
   [[ "${lines[0]}" == "/sbin/docker-init -- sh -c "* ]]
   [ "${lines[1]}" != 1 ]  # the shell is not PID 1: the init is
 }
+
+@test "an image with nothing but one binary (no /etc, no passwd) runs as root with the /etc files" {
+  rm -rf "$BUNDLE/rootfs"
+  mkdir -p "$BUNDLE/rootfs"
+  cp "$(command -v busybox)" "$BUNDLE/rootfs/busybox"
+  engine_spec '{"Cmd": ["/busybox", "sh", "-c", "/busybox id -u; /busybox cat /etc/hostname; /busybox grep -c ^ /proc/self/status >/dev/null && echo ok"]}'
+  run rt run --bundle "$BUNDLE" "$CID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]
+  [ "${lines[1]}" = "${ID:0:12}" ]
+  [ "${lines[2]}" = ok ]
+}
