@@ -188,6 +188,12 @@ Result<ApiResponse> ApiClient::Upload(std::string_view method, const std::string
   return r;
 }
 
+Result<ApiResponse> ApiClient::StreamRaw(std::string_view method, const std::string& path_and_query,
+                                         const std::function<Status(std::string_view)>& on_data) {
+  Sink sink = on_data;
+  return Do(method, path_and_query, "", -1, {}, &sink);
+}
+
 Result<ApiResponse> ApiClient::Download(std::string_view method, const std::string& path_and_query,
                                         int out_fd) {
   Sink sink = [&](std::string_view d) -> Status {
