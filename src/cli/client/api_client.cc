@@ -191,7 +191,17 @@ Result<ApiResponse> ApiClient::Upload(std::string_view method, const std::string
 Result<ApiResponse> ApiClient::StreamRaw(std::string_view method, const std::string& path_and_query,
                                          const std::function<Status(std::string_view)>& on_data) {
   Sink sink = on_data;
-  return Do(method, path_and_query, "", -1, {}, &sink);
+  auto r = TRY(Do(method, path_and_query, "", -1, {}, &sink));
+  // The same negotiation as Call's (an error body never reaches the sink).
+  if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
+    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
+    auto it = ping.headers.find("api-version");
+    if (it != ping.headers.end() && it->second != version_) {
+      version_ = it->second;
+      return Do(method, path_and_query, "", -1, {}, &sink);
+    }
+  }
+  return r;
 }
 
 Result<ApiResponse> ApiClient::Download(std::string_view method, const std::string& path_and_query,

@@ -28,10 +28,11 @@ void ReportRunError(const std::string& cmd_name, std::string msg) {
 
 void AddCreateFlags(CLI::App* cmd, const std::shared_ptr<CreateFlags>& f) {
   // docker stops reading flags at IMAGE: what follows is the command.
+  // IMAGE is not a CLI11 positional: everything from the first word that
+  // is not a known flag lands in remaining(), read by TakeImageAndArgs.
   cmd->prefix_command();
   // -h is docker's --hostname here; help is --help only.
   cmd->set_help_flag("--help", "print usage");
-  cmd->add_option("IMAGE", f->image, "image")->required();
   cmd->add_flag("-i,--interactive", f->interactive, "keep STDIN open");
   cmd->add_flag("-t,--tty", f->tty, "allocate a pseudo-TTY");
   cmd->add_flag("--rm", f->rm, "remove the container when it exits");
@@ -54,6 +55,29 @@ void AddCreateFlags(CLI::App* cmd, const std::shared_ptr<CreateFlags>& f) {
   cmd->add_option("--pid", f->pid, "PID namespace to use");
   cmd->add_option("--ipc", f->ipc, "IPC mode to use");
   cmd->add_option("--uts", f->uts, "UTS namespace to use");
+}
+
+bool TakeImageAndArgs(CLI::App* cmd, CreateFlags& f, const std::string& cmd_name) {
+  std::vector<std::string> rest = cmd->remaining();
+  if (rest.empty()) {
+    std::fprintf(stderr, "\"berth %s\" requires at least 1 argument.\nSee 'berth %s --help'.\n",
+                 cmd_name.c_str(), cmd_name.c_str());
+    return false;
+  }
+  // An unknown flag before IMAGE is left here by CLI11; docker refuses it.
+  if (rest[0].starts_with("-")) {
+    std::string flag = rest[0].substr(0, rest[0].find('='));
+    if (flag.starts_with("--"))
+      std::fprintf(stderr, "unknown flag: %s\n", flag.c_str());
+    else
+      std::fprintf(stderr, "unknown shorthand flag: '%c' in %s\n", flag.size() > 1 ? flag[1] : '-',
+                   flag.c_str());
+    std::fprintf(stderr, "See 'berth %s --help'.\n", cmd_name.c_str());
+    return false;
+  }
+  f.image = rest[0];
+  f.args.assign(rest.begin() + 1, rest.end());
+  return true;
 }
 
 namespace {
@@ -130,9 +154,12 @@ Result<json> CreateBody(const CreateFlags& f, const std::vector<std::string>& fi
   };
   // Init is a pointer in docker's HostConfig: sent only when given.
   if (f.init) host["Init"] = true;
-  return json{{"Config", config},
-              {"HostConfig", host},
-              {"NetworkingConfig", {{"EndpointsConfig", json::object()}}}};
+  // The API's body is the Config's fields themselves, with HostConfig and
+  // NetworkingConfig beside them.
+  json body = config;
+  body["HostConfig"] = host;
+  body["NetworkingConfig"] = {{"EndpointsConfig", json::object()}};
+  return body;
 }
 
 namespace {
@@ -211,7 +238,7 @@ void AddCreateCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
   AddCreateFlags(cmd, f);
   cmd->callback([=, &o] {
     *a = [=, &o]() -> int {
-      f->args = cmd->remaining();
+      if (!TakeImageAndArgs(cmd, *f, "create")) return 125;
       auto id = CreateContainer(o, *f, "create");
       if (!id) return 125;
       std::printf("%s\n", id->c_str());

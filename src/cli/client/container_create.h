@@ -29,6 +29,11 @@ struct CreateFlags {
 // only before IMAGE, as docker parses them).
 void AddCreateFlags(CLI::App* cmd, const std::shared_ptr<CreateFlags>& f);
 
+// Reads IMAGE [COMMAND] [ARG...] from what the flags left (docker stops
+// reading flags at IMAGE) into `f`; false after printing docker's error
+// (no IMAGE, or an unknown flag before it): exit 125.
+bool TakeImageAndArgs(CLI::App* cmd, CreateFlags& f, const std::string& cmd_name);
+
 // The create request's JSON body (Config + HostConfig + NetworkingConfig),
 // as docker 20.10's CLI sends it. `lookup_env` resolves "-e VAR" without a
 // value; env files are read by the caller into `file_env`.

@@ -156,7 +156,7 @@ void AddPsCommand(CLI::App& parent, const std::string& name, ClientOptions& o, C
         else
           std::printf("%s\n", line->c_str());
       }
-      if (table) std::fputs(FormatTable(rows).c_str(), stdout);
+      if (table) std::fputs(FormatTable(rows, 10).c_str(), stdout);
       return 0;
     };
   });

@@ -76,7 +76,9 @@ void AddLogsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
   cmd->add_option("--until", f->until, "show logs before a timestamp or relative (e.g. 42m)");
   cmd->callback([=, &o] {
     *a = [=, &o]() -> int {
-      auto info = o.Client().Call("GET", ContainerPath(f->container) + "/json");
+      // One client for both calls: the API version it settles on is kept.
+      ApiClient client = o.Client();
+      auto info = client.Call("GET", ContainerPath(f->container) + "/json");
       if (!info) return LocalError(info.error());
       if (info->status == 404) {
         std::fprintf(stderr, "Error: No such container: %s\n", f->container.c_str());
@@ -99,11 +101,11 @@ void AddLogsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
       LogDemuxer demux([](int stream, std::string_view payload) {
         return WriteAll(stream == 2 ? 2 : 1, payload);
       });
-      auto r = o.Client().StreamRaw("GET", ContainerPath(f->container) + q,
-                                    [&](std::string_view d) -> Status {
-                                      if (tty) return WriteAll(1, d);
-                                      return demux.Feed(d);
-                                    });
+      auto r = client.StreamRaw("GET", ContainerPath(f->container) + q,
+                                [&](std::string_view d) -> Status {
+                                  if (tty) return WriteAll(1, d);
+                                  return demux.Feed(d);
+                                });
       if (!r) return LocalError(r.error());
       if (r->status / 100 != 2) return DaemonError(*r);
       return 0;

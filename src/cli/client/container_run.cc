@@ -42,7 +42,7 @@ void AddRunCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
   AddCreateFlags(cmd, f);
   cmd->callback([=, &o] {
     *a = [=, &o]() -> int {
-      f->args = cmd->remaining();
+      if (!TakeImageAndArgs(cmd, *f, "run")) return 125;
       if (!f->detach && (f->interactive || f->tty)) {
         std::fprintf(stderr, "berth run: attaching is not supported yet; use -d\n");
         return 125;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/client/container_each.h"
+#include "cli/client/units.h"
 
 namespace berth::cli {
 
@@ -34,20 +35,7 @@ void AddTopCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
       if (j.is_object() && j.contains("Processes") && j["Processes"].is_array())
         for (const auto& p : j["Processes"]) rows.push_back(row_of(p));
       // docker's tabwriter here: cells at least 20 wide, padding 3.
-      std::vector<size_t> width;
-      for (const auto& r2 : rows)
-        for (size_t c = 0; c + 1 < r2.size(); c++) {
-          if (width.size() <= c) width.resize(c + 1, 20);
-          width[c] = std::max(width[c], r2[c].size() + 3);
-        }
-      for (const auto& r2 : rows) {
-        std::string line;
-        for (size_t c = 0; c < r2.size(); c++) {
-          line += r2[c];
-          if (c + 1 < r2.size()) line += std::string(width[c] - r2[c].size(), ' ');
-        }
-        std::printf("%s\n", line.c_str());
-      }
+      std::fputs(FormatTable(rows, 20).c_str(), stdout);
       return 0;
     };
   });
