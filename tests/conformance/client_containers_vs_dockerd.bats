@@ -86,18 +86,18 @@ bb() {
 }
 
 @test "kill -s, restart, pause and unpause" {
-  bb run -d --name k --network none bb:1 sh -c 'trap "exit 3" USR1; while true; do sleep 0.1; done' >/dev/null
+  bb run -d --name kl --network none bb:1 sh -c 'trap "exit 3" USR1; while true; do sleep 0.1; done' >/dev/null
   sleep 0.5
-  [ "$(bb kill -s USR1 k)" = k ]
-  [ "$(bb wait k)" = 3 ]
-  [ "$(bb restart -t 1 k)" = k ]
-  [ "$(bb inspect -f '{{.State.Status}}' k)" = running ]
-  [ "$(bb pause k)" = k ]
-  [ "$(dk inspect -f '{{.State.Status}}' k)" = paused ]
-  [[ "$(bb ps --filter name=k --format '{{.Status}}')" == *"(Paused)" ]]
-  [ "$(bb unpause k)" = k ]
-  [ "$(dk inspect -f '{{.State.Status}}' k)" = running ]
-  bb kill k >/dev/null
+  [ "$(bb kill -s USR1 kl)" = kl ]
+  [ "$(bb wait kl)" = 3 ]
+  [ "$(bb restart -t 1 kl)" = kl ]
+  [ "$(bb inspect -f "{{.State.Status}}" kl)" = running ]
+  [ "$(bb pause kl)" = kl ]
+  [ "$(dk inspect -f "{{.State.Status}}" kl)" = paused ]
+  [[ "$(bb ps --filter name=kl --format '{{.Status}}')" == *"(Paused)" ]]
+  [ "$(bb unpause kl)" = kl ]
+  [ "$(dk inspect -f "{{.State.Status}}" kl)" = running ]
+  bb kill kl >/dev/null
 }
 
 @test "top lists the container's process" {
