@@ -135,7 +135,7 @@ teardown() {
   # As docker: an empty list on stdout, the error on stderr.
   run b inspect nothere
   [ "$status" -eq 1 ]
-  [ "${lines[-1]}" = "Error: No such image: nothere" ]
+  [ "${lines[-1]}" = "Error: No such object: nothere" ]  # plain inspect: containers, then images (docker's wording)
   # Nothing was recorded or left in ingest.
   [ -z "$(b images -q)" ]
   [ "$(count_files ingest)" -eq 0 ]

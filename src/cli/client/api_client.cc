@@ -174,6 +174,15 @@ Result<ApiResponse> ApiClient::Stream(std::string_view method, const std::string
   LineSplitter lines(on_line);
   Sink sink = [&](std::string_view d) { return lines.Feed(d); };
   auto r = TRY(Do(method, path_and_query, "", -1, headers, &sink));
+  // The same negotiation as Call's (an error body never reaches the sink).
+  if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
+    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
+    auto it = ping.headers.find("api-version");
+    if (it != ping.headers.end() && it->second != version_) {
+      version_ = it->second;
+      r = TRY(Do(method, path_and_query, "", -1, headers, &sink));
+    }
+  }
   if (r.status / 100 == 2) TRY(lines.Flush());
   return r;
 }
@@ -185,6 +194,22 @@ Result<ApiResponse> ApiClient::Upload(std::string_view method, const std::string
   Sink sink = [&](std::string_view d) { return lines.Feed(d); };
   auto r = TRY(Do(method, path_and_query, "", in_fd, {}, &sink));
   if (r.status / 100 == 2) TRY(lines.Flush());
+  return r;
+}
+
+Result<ApiResponse> ApiClient::StreamRaw(std::string_view method, const std::string& path_and_query,
+                                         const std::function<Status(std::string_view)>& on_data) {
+  Sink sink = on_data;
+  auto r = TRY(Do(method, path_and_query, "", -1, {}, &sink));
+  // The same negotiation as Call's (an error body never reaches the sink).
+  if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
+    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
+    auto it = ping.headers.find("api-version");
+    if (it != ping.headers.end() && it->second != version_) {
+      version_ = it->second;
+      return Do(method, path_and_query, "", -1, {}, &sink);
+    }
+  }
   return r;
 }
 

@@ -48,6 +48,10 @@ class ApiClient {
   // to `on_line` line by line.
   Result<ApiResponse> Upload(std::string_view method, const std::string& path_and_query, int in_fd,
                              const std::function<Status(std::string_view)>& on_line);
+  // As Call, with a 2xx response body handed to `on_data` in the pieces it
+  // arrives in (a followed log stream, which is binary and may never end).
+  Result<ApiResponse> StreamRaw(std::string_view method, const std::string& path_and_query,
+                                const std::function<Status(std::string_view)>& on_data);
   // As Call, with a 2xx response body written to `out_fd` as it arrives
   // (the tar stream of `save`).
   Result<ApiResponse> Download(std::string_view method, const std::string& path_and_query,

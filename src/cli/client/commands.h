@@ -47,6 +47,28 @@ void AddInfoCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 void AddLoginCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 void AddLogoutCommand(CLI::App& parent, ClientAction* a);  // local: no daemon
 
+// Container commands (container_*.cc).
+void AddCreateCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddRunCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddStartCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddStopCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddRestartCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddKillCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddRmCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
+void AddWaitCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+// verb: "pause" or "unpause".
+void AddPauseCommand(CLI::App& parent, const std::string& verb, ClientOptions& o, ClientAction* a);
+void AddRenameCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddPsCommand(CLI::App& parent, const std::string& name, ClientOptions& o, ClientAction* a);
+void AddLogsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddTopCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddPortCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddContainerPruneCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+// `inspect`: any_object makes it the top-level command (a container, else
+// an image, --type to choose); otherwise `container inspect`.
+void AddContainerInspectCommand(CLI::App& parent, ClientOptions& o, ClientAction* a,
+                                bool any_object);
+
 int ClientMain(int argc, char** argv);
 
 }  // namespace berth::cli

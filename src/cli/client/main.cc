@@ -21,6 +21,64 @@ int LocalError(const Error& e) {
   return 1;
 }
 
+namespace {
+
+// The container commands, at the top level and again under `container`
+// (where `ls`, `ps` and `list` are all ps, and `rm`/`remove` both remove).
+void AddContainerCommands(CLI::App& app, ClientOptions& o, ClientAction* a) {
+  CLI::App* group = app.add_subcommand("container", "Manage containers");
+  group->require_subcommand(1);
+  for (CLI::App* p : {&app, group}) {
+    AddCreateCommand(*p, o, a);
+    AddRunCommand(*p, o, a);
+    AddStartCommand(*p, o, a);
+    AddStopCommand(*p, o, a);
+    AddRestartCommand(*p, o, a);
+    AddKillCommand(*p, o, a);
+    AddWaitCommand(*p, o, a);
+    AddPauseCommand(*p, "pause", o, a);
+    AddPauseCommand(*p, "unpause", o, a);
+    AddRenameCommand(*p, o, a);
+    AddLogsCommand(*p, o, a);
+    AddTopCommand(*p, o, a);
+    AddPortCommand(*p, o, a);
+  }
+  AddRmCommand(app, "rm", o, a);
+  AddPsCommand(app, "ps", o, a);
+  AddRmCommand(*group, "rm", o, a);
+  AddPsCommand(*group, "ls", o, a);
+  AddContainerInspectCommand(*group, o, a, /*any_object=*/false);
+  AddContainerPruneCommand(*group, o, a);
+}
+
+// docker's words for a flag it does not know: "unknown flag: --x" and
+// where to look, exit 125. CLI11 reports it as an unexpected argument.
+bool ReportUnknownFlag(const CLI::App& app, const CLI::ParseError& e) {
+  std::string msg = e.what();
+  size_t colon = msg.find(": ");
+  if (colon == std::string::npos) return false;
+  std::string arg = msg.substr(colon + 2);
+  arg = arg.substr(0, arg.find(' '));
+  if (!arg.starts_with("-") || arg == "-") return false;
+  std::string path = "berth";
+  for (const CLI::App* cur = &app;;) {
+    auto subs = cur->get_subcommands();
+    if (subs.empty()) break;
+    cur = subs.front();
+    path += " " + cur->get_name();
+  }
+  std::string flag = arg.substr(0, arg.find('='));
+  if (flag.starts_with("--"))
+    std::fprintf(stderr, "unknown flag: %s\n", flag.c_str());
+  else
+    std::fprintf(stderr, "unknown shorthand flag: '%c' in %s\n", flag.size() > 1 ? flag[1] : '-',
+                 flag.c_str());
+  std::fprintf(stderr, "See '%s --help'.\n", path.c_str());
+  return true;
+}
+
+}  // namespace
+
 int ClientMain(int argc, char** argv) {
   CLI::App app{"berth: a container engine (docker's commands)", "berth"};
   app.set_version_flag("-v,--version", "berth version 0.1.0");
@@ -35,7 +93,7 @@ int ClientMain(int argc, char** argv) {
   AddImagesCommand(app, "images", o, &action);
   AddRmiCommand(app, "rmi", o, &action);
   AddTagCommand(app, "tag", o, &action);
-  AddImageInspectCommand(app, "inspect", o, &action);
+  AddContainerInspectCommand(app, o, &action, /*any_object=*/true);
   AddHistoryCommand(app, "history", o, &action);
   AddSaveCommand(app, "save", o, &action);
   AddLoadCommand(app, "load", o, &action);
@@ -57,9 +115,14 @@ int ClientMain(int argc, char** argv) {
   AddLoadCommand(*image, "load", o, &action);
   AddImportCommand(*image, "import", o, &action);
   AddPruneCommand(*image, o, &action);
+  AddContainerCommands(app, o, &action);
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ExtrasError& e) {
+    if (ReportUnknownFlag(app, e)) return 125;
+    app.exit(e);
+    return 125;
   } catch (const CLI::ParseError& e) {
     // docker: flag errors exit 125 (help and version exit 0).
     int rc = app.exit(e);

@@ -19,8 +19,10 @@ std::string HumanDuration(int64_t seconds);
 // "2 weeks ago" for a unix time, relative to `now`.
 std::string TimeAgo(int64_t unix_seconds, int64_t now);
 
-// tabwriter with minwidth 0, padding 3, padchar ' ': every column but the
-// last is as wide as its widest cell plus 3 spaces.
-std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
+// tabwriter with minwidth `min_width` (0 for images, 10 for docker's
+// formatter tables such as ps, 20 for top), padding 3, padchar ' ': every
+// column but the last is as wide as its widest cell plus 3 spaces, and at
+// least min_width.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows, size_t min_width = 0);
 
 }  // namespace berth::cli
