@@ -70,6 +70,9 @@ bb() {
   [ "$(bb logs --tail 1 lg 2>&1 | wc -l)" -eq 1 ]
   run bb logs -t lg
   [[ "${lines[0]}" =~ ^20[0-9-]+T[0-9:.]+Z\ (out|err)$ ]]
+  # --since/--until as RFC 3339 times (converted to seconds for the API).
+  [ "$(bb logs --since "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" lg 2>/dev/null)" = out ]
+  [ "$(bb logs --until "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" lg 2>&1 | wc -l)" -eq 0 ]
   bb run -d --name lf --network none bb:1 sh -c 'echo a; sleep 1; echo b' >/dev/null
   run timeout 20 "$BERTH" -H "unix://$T/docker.sock" logs -f lf
   [ "$status" -eq 0 ]

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "cli/client/container_each.h"
 #include "cli/client/container_format.h"
 
@@ -27,9 +28,10 @@ Status WriteAll(int fd, std::string_view d) {
   return Ok();
 }
 
-// --since/--until as the API takes them: a Go duration ("10m", "1h30m",
-// "5s") counts back from now; anything else (unix seconds, RFC 3339) is
-// passed on for the daemon to read.
+// --since/--until as the API takes them, unix seconds: a Go duration
+// ("10m", "1h30m", "5s") counts back from now; an RFC 3339 time is
+// converted, as docker's CLI does (the daemon reads only seconds[.nanos]);
+// anything else is passed on for the daemon to judge.
 std::string ApiTime(const std::string& v, int64_t now) {
   if (v.empty()) return v;
   int64_t total = 0, num = 0;
@@ -54,8 +56,9 @@ std::string ApiTime(const std::string& v, int64_t now) {
     num = 0;
     digits = false;
   }
-  if (!ok || digits) return v;  // plain seconds, or a timestamp
-  return std::to_string(now - total);
+  if (ok && !digits) return std::to_string(now - total);
+  if (int64_t secs = ParseRfc3339Seconds(v); secs > 0) return std::to_string(secs);
+  return v;  // plain seconds, or something the daemon will refuse
 }
 
 }  // namespace
