@@ -8,37 +8,18 @@
 
 #include <gtest/gtest.h>
 
+#include "image/test_blobs.h"
+
 namespace berth::image {
 namespace {
+
+using test_blobs::Gzip;
 
 std::string RandomBytes(size_t n, unsigned seed = 1) {
   std::mt19937 rng(seed);
   std::string s(n, '\0');
   for (auto& c : s) c = static_cast<char>(rng() % 7);  // compressible, not trivial
   return s;
-}
-
-// gzip of `data`, fed to deflate `repeat` times (a cheap way to make a
-// big stream from a small buffer).
-std::string Gzip(std::string_view data, int repeat = 1) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out;
-  char buf[1 << 16];
-  for (int i = 0; i < repeat; ++i) {
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    z.avail_in = static_cast<uInt>(data.size());
-    int flush = i + 1 == repeat ? Z_FINISH : Z_NO_FLUSH;
-    int rc;
-    do {
-      z.next_out = reinterpret_cast<Bytef*>(buf);
-      z.avail_out = sizeof buf;
-      rc = deflate(&z, flush);
-      out.append(buf, sizeof buf - z.avail_out);
-    } while (z.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-  }
-  deflateEnd(&z);
-  return out;
 }
 
 std::string Zstd(std::string_view data) {

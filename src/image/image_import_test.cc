@@ -17,9 +17,12 @@
 
 #include "base/fs.h"
 #include "image/gc.h"
+#include "image/test_blobs.h"
 
 namespace berth::image {
 namespace {
+
+using test_blobs::Gzip;
 
 using nlohmann::json;
 
@@ -45,20 +48,6 @@ std::string Tar(const std::vector<std::pair<std::string, std::string>>& files) {
   }
   archive_write_close(a);
   archive_write_free(a);
-  return out;
-}
-
-std::string Gzip(const std::string& in) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, in.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
   return out;
 }
 

@@ -13,40 +13,18 @@
 
 #include "base/fs.h"
 #include "image/registry_test_servers.h"
+#include "image/test_blobs.h"
 #include "spec/image_spec.h"
 
 namespace berth::image {
 namespace {
 
+using test_blobs::Gzip;
+using test_blobs::MakeDir;
+using test_blobs::RandomBytes;
+
 using registry_testing::kRegistryBinary;
 using registry_testing::LocalRegistry;
-
-std::string MakeDir(const std::string& name) {
-  std::string tmpl = "/tmp/berth-" + name + "-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-  return tmpl;
-}
-
-std::string RandomBytes(size_t n, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(gen());
-  return s;
-}
-
-std::string Gzip(const std::string& in) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, in.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 // An image as a pull leaves it: blobs in the content store, a record.
 struct TestImage {

@@ -15,11 +15,15 @@
 
 #include "base/fs.h"
 #include "image/registry_test_servers.h"
+#include "image/test_blobs.h"
 #include "spec/docker_config.h"
 #include "spec/image_spec.h"
 
 namespace berth::image {
 namespace {
+
+using test_blobs::MakeDir;
+using test_blobs::RandomBytes;
 
 using registry_testing::FreePort;
 using registry_testing::kRegistryBinary;
@@ -27,13 +31,6 @@ using registry_testing::LocalRegistry;
 using registry_testing::Reply;
 using registry_testing::TinyHttpServer;
 using registry_testing::TinyRequest;
-
-std::string RandomBytes(size_t n, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(gen());
-  return s;
-}
 
 BlobReader ReaderOf(const std::string& data) {
   return [&data](int64_t off, char* buf, size_t len) -> Result<size_t> {
@@ -55,12 +52,6 @@ Result<std::string> Fetch(RegistryClient& c, std::string_view repo, const Digest
         if (last_progress) *last_progress = n;
       }));
   return out;
-}
-
-std::string MakeDir(const std::string& name) {
-  std::string tmpl = "/tmp/berth-" + name + "-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-  return tmpl;
 }
 
 // --- tests against docker-registry ---
