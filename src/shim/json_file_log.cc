@@ -7,20 +7,10 @@
 #include <cerrno>
 
 #include "base/clock.h"
+#include "sys/syscalls.h"
 
 namespace berth::shim {
 namespace {
-
-// write(2) until all of `data` is out; false on an error.
-bool WriteFully(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 // Length of the valid UTF-8 sequence at s[i], or 0 if it is not one
 // (overlong forms, surrogates and code points past U+10FFFF included).
@@ -230,7 +220,7 @@ Status JsonFileLog::Write(std::string_view text, bool newline, std::string_view 
 
 Status JsonFileLog::Flush() {
   if (buffer_.empty()) return Ok();
-  bool ok = WriteFully(fd_.get(), buffer_);
+  bool ok = sys::WriteAll(fd_.get(), buffer_.data(), buffer_.size()) == 0;
   // A failed write (disk full) drops the burst rather than growing forever.
   buffer_.clear();
   if (buffer_.capacity() > 128 * 1024) buffer_.shrink_to_fit();

@@ -25,20 +25,10 @@
 #include "runtime/console_proxy.h"
 #include "runtime/runtime.h"
 #include "shim/shim_server.h"
+#include "sys/syscalls.h"
 
 namespace berth::shim {
 namespace {
-
-// write(2) until all of `data` is out; false on an error.
-bool WriteFully(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 Result<std::string> Absolute(const std::string& path) {
   if (path.empty() || path[0] == '/') return CleanPath(path);
@@ -269,12 +259,12 @@ Result<int> Launch(const ShimOptions& given) {
       // The caller waits for this process to end, so the undo (at the end
       // of this scope) is complete before it hears of the error.
       std::string line = "error " + st.error().What();
-      (void)WriteFully(report_w.get(), line);
+      (void)sys::WriteAll(report_w.get(), line.data(), line.size());
       status = 1;
     } else {
       undo.committed = true;
       std::string line = "ok " + std::to_string(::getpid());
-      (void)WriteFully(report_w.get(), line);
+      (void)sys::WriteAll(report_w.get(), line.data(), line.size());
       report_w.Reset();
       status = Serve(std::move(c));
     }
