@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/parallel.h"
 #include "image/byte_pipe.h"
 #include "image/layer_unpack.h"
 #include "image/platform_select.h"
@@ -239,25 +240,9 @@ Result<PullResult> Puller::Pull(const Reference& ref, const PullProgressFn& prog
     return Ok();
   };
 
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex err_mu;
-  std::optional<Error> first_error;
-  auto worker = [&] {
-    for (size_t i; !failed && (i = next++) < jobs.size();) {
-      if (Status st = run_layer(jobs[i]); !st) {
-        std::lock_guard lock(err_mu);
-        if (!first_error) first_error = st.error();
-        failed = true;
-      }
-    }
-  };
-  size_t n_threads = std::min<size_t>(std::max(1, options_.max_concurrent), jobs.size());
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < n_threads; t++) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
-  if (first_error) return std::unexpected(std::move(*first_error).Context("pull " + name));
+  TRY_CTX(RunInParallel(jobs.size(), options_.max_concurrent,
+                        [&](size_t i) { return run_layer(jobs[i]); }),
+          "pull {}", name);
 
   // 4. Record the image, then its names.
   ImageRecord rec;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/parallel.h"
 #include "spec/image_spec.h"
 
 namespace berth::image {
@@ -142,24 +143,9 @@ Result<PushResult> Pusher::Push(const ImageRecord& image, const Reference& targe
   size_t n_threads = std::min<size_t>(std::max(1, options_.max_concurrent), jobs.size());
   for (const BlobJob& j : jobs) progress.Emit(j.blob.Short(), "Preparing");
   for (size_t i = n_threads; i < jobs.size(); i++) progress.Emit(jobs[i].blob.Short(), "Waiting");
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex err_mu;
-  std::optional<Error> first_error;
-  auto worker = [&] {
-    for (size_t i; !failed && (i = next++) < jobs.size();) {
-      if (Status st = push_blob(jobs[i], true); !st) {
-        std::lock_guard lock(err_mu);
-        if (!first_error) first_error = st.error();
-        failed = true;
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < n_threads; t++) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
-  if (first_error) return std::unexpected(std::move(*first_error).Context("push " + name));
+  TRY_CTX(RunInParallel(jobs.size(), options_.max_concurrent,
+                        [&](size_t i) { return push_blob(jobs[i], true); }),
+          "push {}", name);
   TRY_CTX(push_blob(config, false), "push {}", name);
 
   // 3. The manifest, byte for byte as stored, under the tag (or, for a
