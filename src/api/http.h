@@ -56,6 +56,18 @@ class HttpResponder {
   virtual bool Write(std::string_view data) = 0;
   virtual void EndStream() = 0;
   virtual bool started() const = 0;
+
+  // True once the client has hung up (a waiting route gives up then).
+  virtual bool ClientGone() = 0;
+
+  // Takes the connection over for a raw byte stream (attach, exec start),
+  // as dockerd does: "101 UPGRADED" with Connection/Upgrade headers when
+  // the client asked for "Upgrade: tcp", else "200 OK", either with
+  // `content_type` (docker's raw-stream or multiplexed-stream). Returns the
+  // socket and sets `buffered` to bytes the client already sent past its
+  // request. The connection is closed when the route returns.
+  virtual Result<int> Hijack(std::string_view content_type, const HttpRequest& req,
+                             std::string* buffered) = 0;
 };
 
 using Handler = std::function<void(const HttpRequest&, HttpResponder&)>;

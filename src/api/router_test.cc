@@ -23,6 +23,10 @@ class FakeResponder : public HttpResponder {
   }
   void EndStream() override {}
   bool started() const override { return started_; }
+  bool ClientGone() override { return false; }
+  Result<int> Hijack(std::string_view, const HttpRequest&, std::string*) override {
+    return Fail("no connection to take over in this test");
+  }
   int status = 0;
   std::string body;
   bool started_ = false;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/router.h"
+#include "engine/container_service.h"
 #include "engine/daemon_config.h"
 #include "engine/image_service.h"
 
@@ -14,13 +15,15 @@ namespace berth::api {
 // What the routes reach: the engine's services and the daemon's identity.
 struct ApiContext {
   engine::ImageService* images = nullptr;
+  engine::ContainerService* containers = nullptr;
   engine::DaemonConfig config;
   std::string daemon_id;  // stable across restarts (kept under the data root)
   std::string version = "0.1.0";
 };
 
-void AddSystemRoutes(Router& r, ApiContext& ctx);  // /_ping, /version, /info
-void AddImageRoutes(Router& r, ApiContext& ctx);   // /images/...
+void AddSystemRoutes(Router& r, ApiContext& ctx);     // /_ping, /version, /info
+void AddImageRoutes(Router& r, ApiContext& ctx);      // /images/...
+void AddContainerRoutes(Router& r, ApiContext& ctx);  // /containers/...
 
 // The HTTP status docker uses for an engine error: ENOENT 404, EEXIST and
 // EBUSY 409, EINVAL 400, EACCES 403, anything else 500.

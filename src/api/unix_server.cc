@@ -1,6 +1,7 @@
 #include "api/unix_server.h"
 
 #include <grp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -8,6 +9,7 @@
 
 #include <thread>
 
+#include <fmt/core.h>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -38,8 +40,36 @@ void CommonHeaders(Res& res) {
 
 class BeastResponder : public HttpResponder {
  public:
-  BeastResponder(Socket& sock, unsigned version, bool keep_alive, bool head)
-      : sock_(sock), version_(version), keep_alive_(keep_alive), head_(head) {}
+  BeastResponder(Socket& sock, beast::flat_buffer& buf, unsigned version, bool keep_alive,
+                 bool head)
+      : sock_(sock), buf_(buf), version_(version), keep_alive_(keep_alive), head_(head) {}
+
+  bool ClientGone() override {
+    pollfd p{sock_.native_handle(), POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+  }
+
+  Result<int> Hijack(std::string_view content_type, const HttpRequest& req,
+                     std::string* buffered) override {
+    if (started_) return Fail("response already started");
+    started_ = hijacked_ = true;
+    bool upgrade = req.Header("upgrade") == "tcp";
+    std::string head = upgrade ? "HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+                               : "HTTP/1.1 200 OK\r\n";
+    head += fmt::format("Content-Type: {}\r\nApi-Version: {}\r\nServer: {}\r\n\r\n", content_type,
+                        kMaxApiVersion, kServerHeader);
+    beast::error_code ec;
+    asio::write(sock_, asio::buffer(head), ec);
+    if (ec) {
+      broken_ = true;
+      return FailCode(ec.value(), "hijack: {}", ec.message());
+    }
+    auto data = buf_.data();
+    buffered->assign(static_cast<const char*>(data.data()), data.size());
+    buf_.consume(data.size());
+    return sock_.native_handle();
+  }
+  bool hijacked() const { return hijacked_; }
 
   void Send(int status, std::string_view content_type, std::string body) override {
     if (started_) return;
@@ -102,9 +132,10 @@ class BeastResponder : public HttpResponder {
 
  private:
   Socket& sock_;
+  beast::flat_buffer& buf_;
   unsigned version_;
   bool keep_alive_, head_;
-  bool started_ = false, streaming_ = false, broken_ = false;
+  bool started_ = false, streaming_ = false, broken_ = false, hijacked_ = false;
 };
 
 void ServeConnection(Socket sock, const Router& router) {
@@ -145,8 +176,9 @@ void ServeConnection(Socket sock, const Router& router) {
       req.body_reader = read_body;
     }
     std::string method(msg.method_string());
-    BeastResponder out(sock, msg.version(), msg.keep_alive(), method == "HEAD");
+    BeastResponder out(sock, buf, msg.version(), msg.keep_alive(), method == "HEAD");
     router.Dispatch(method, std::string(msg.target()), std::move(req), out);
+    if (out.hijacked()) break;  // the stream is over; the connection with it
     if (!out.started()) out.SendError(500, "no response");
     out.EndStream();
     // A body the route left unread makes the connection unusable.

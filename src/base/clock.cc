@@ -88,4 +88,36 @@ std::string NowRfc3339Nano() {
   return Rfc3339Nano(ts);
 }
 
+int64_t ParseRfc3339Nanos(std::string_view t) {
+  int64_t secs = ParseRfc3339Seconds(t);
+  if (secs <= 0) return 0;
+  int64_t frac = 0;
+  if (auto dot = t.find('.'); dot != std::string_view::npos) {
+    int digits = 0;
+    for (size_t i = dot + 1; i < t.size() && t[i] >= '0' && t[i] <= '9'; i++) {
+      if (digits < 9) {
+        frac = frac * 10 + (t[i] - '0');
+        digits++;
+      }
+    }
+    for (; digits < 9; digits++) frac *= 10;
+  }
+  return secs * 1'000'000'000 + frac;
+}
+
+std::string HumanDuration(int64_t s) {
+  if (s < 1) return "Less than a second";
+  if (s == 1) return "1 second";
+  if (s < 60) return fmt::format("{} seconds", s);
+  int64_t m = s / 60, h = s / 3600;
+  if (m == 1) return "About a minute";
+  if (m < 60) return fmt::format("{} minutes", m);
+  if (h == 1) return "About an hour";
+  if (h < 48) return fmt::format("{} hours", h);
+  if (h < 24 * 7 * 2) return fmt::format("{} days", h / 24);
+  if (h < 24 * 30 * 2) return fmt::format("{} weeks", h / 24 / 7);
+  if (h < 24 * 365 * 2) return fmt::format("{} months", h / 24 / 30);
+  return fmt::format("{} years", h / 24 / 365);
+}
+
 }  // namespace berth

@@ -31,4 +31,12 @@ struct CivilDate {
 };
 CivilDate CivilFromDays(int64_t days);
 
+// An RFC 3339 time with its fraction as nanoseconds since the epoch; 0
+// when it does not parse.
+int64_t ParseRfc3339Nanos(std::string_view text);
+
+// A duration as docker words it in `ps` ("Up 5 seconds", "Exited (0) 2
+// minutes ago"): "Less than a second", "1 second", "About a minute", ...
+std::string HumanDuration(int64_t seconds);
+
 }  // namespace berth

@@ -43,4 +43,20 @@ TEST(ParseRfc3339Seconds, ReadsWhatImageConfigsWrite) {
   EXPECT_EQ(ParseRfc3339Seconds("2024-05-01 12:00:00"), 0);
 }
 
+TEST(ParseRfc3339Nanos, KeepsTheFraction) {
+  EXPECT_EQ(ParseRfc3339Nanos("2024-05-01T12:00:00.123456789Z"), 1714564800123456789);
+  EXPECT_EQ(ParseRfc3339Nanos("2024-05-01T12:00:00.5Z"), 1714564800500000000);
+  EXPECT_EQ(ParseRfc3339Nanos("2024-05-01T12:00:00Z"), 1714564800000000000);
+  EXPECT_EQ(ParseRfc3339Nanos("garbage"), 0);
+}
+
+TEST(HumanDuration, WordsItAsDocker) {
+  EXPECT_EQ(HumanDuration(0), "Less than a second");
+  EXPECT_EQ(HumanDuration(1), "1 second");
+  EXPECT_EQ(HumanDuration(45), "45 seconds");
+  EXPECT_EQ(HumanDuration(90), "About a minute");
+  EXPECT_EQ(HumanDuration(3 * 3600), "3 hours");
+  EXPECT_EQ(HumanDuration(20 * 86400), "2 weeks");
+}
+
 }  // namespace berth

@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include <fmt/core.h>
@@ -23,6 +25,8 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "engine/container_service.h"
+#include "engine/container_spec.h"
 #include "engine/daemon_config.h"
 #include "engine/image_service.h"
 
@@ -43,6 +47,29 @@ Result<std::string> DaemonId(const std::string& data_root) {
     id += fmt::format("{}{:02x}", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", raw[i]);
   TRY(WriteFileAtomic(path, id, 0600));
   return id;
+}
+
+// berth-shim: beside berthd's own binary (a build tree, an install), else
+// on PATH.
+Result<std::string> SiblingBinary(const std::string& name) {
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    std::string path = dir + "/" + name;
+    if (::access(path.c_str(), X_OK) == 0) return path;
+  }
+  const char* path_env = std::getenv("PATH");
+  std::string paths = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  for (size_t pos = 0; pos <= paths.size();) {
+    size_t colon = paths.find(':', pos);
+    if (colon == std::string::npos) colon = paths.size();
+    std::string path = paths.substr(pos, colon - pos) + "/" + name;
+    if (::access(path.c_str(), X_OK) == 0) return path;
+    pos = colon + 1;
+  }
+  return Fail("{} not found beside berthd or on PATH", name);
 }
 
 Status Run(engine::DaemonConfig cfg) {
@@ -67,14 +94,27 @@ Status Run(engine::DaemonConfig cfg) {
   auto images =
       TRY_CTX(engine::ImageService::Open(cfg.data_root, pull), "data root {}", cfg.data_root);
 
+  // The containers: reconnected to the shims of those still running.
+  engine::ContainerServiceOptions copts;
+  copts.data_root = cfg.data_root;
+  copts.exec_root = cfg.exec_root;
+  copts.shim_binary = TRY(SiblingBinary("berth-shim"));
+  copts.init_binary = engine::FindInitBinary();
+  // Never destroyed: monitor threads use it until the process exits, and
+  // the containers themselves outlive berthd.
+  engine::ContainerService* containers =
+      TRY_CTX(engine::ContainerService::Open(copts, *images, nullptr), "containers").release();
+
   // 3. The API.
   api::ApiContext ctx;
   ctx.images = images.get();
+  ctx.containers = containers;
   ctx.config = cfg;
   ctx.daemon_id = TRY(DaemonId(cfg.data_root));
   api::Router router;
   api::AddSystemRoutes(router, ctx);
   api::AddImageRoutes(router, ctx);
+  api::AddContainerRoutes(router, ctx);
   auto server = TRY(api::UnixServer::Listen(cfg.socket_path, router));
   std::string pid_path = cfg.exec_root + "/berthd.pid";
   TRY(WriteFileAtomic(pid_path, std::to_string(::getpid()), 0644));

@@ -130,6 +130,28 @@ Result<std::vector<DeleteItem>> ImageService::Remove(const std::string& name, bo
   std::vector<DeleteItem> items;
   auto ref = image::ParseReference(name);
   bool by_ref = ref && std::find(keys.begin(), keys.end(), TagKey(*ref)) != keys.end();
+  // A container's root is made of the image's layers: docker keeps an
+  // image in use, and with force only takes its names away.
+  std::optional<ImageUser> user;
+  if (image_user_) user = image_user_(id);
+  if (user && user->running && !by_ref)
+    return FailAs(EBUSY,
+                  "conflict: unable to delete {} (cannot be forced) - image is being used by "
+                  "running container {}",
+                  id.Short(), user->container_id.substr(0, 12));
+  if (user && !force) {
+    bool last_name = keys.size() == 1;
+    if (!by_ref)
+      return FailAs(EBUSY,
+                    "conflict: unable to delete {} (must be forced) - image is being used by "
+                    "stopped container {}",
+                    id.Short(), user->container_id.substr(0, 12));
+    if (last_name)
+      return FailAs(EBUSY,
+                    "conflict: unable to remove repository reference \"{}\" (must force) - "
+                    "container {} is using its referenced image {}",
+                    name, user->container_id.substr(0, 12), id.Short());
+  }
   if (by_ref) {
     // Untag the name given; the image goes only with its last name. A tag
     // removed leaves no orphan digest names of the same repository.
@@ -151,7 +173,14 @@ Result<std::vector<DeleteItem>> ImageService::Remove(const std::string& name, bo
         keys = TRY(images_->TagsOf(id));
       }
     }
-    if (!keys.empty()) return items;
+    if (!keys.empty() || user) return items;
+  } else if (user) {
+    // Forced, over a stopped container: untagged, kept.
+    for (const std::string& k : keys) {
+      TRY(images_->DeleteTag(k));
+      items.push_back({Familiar(k), ""});
+    }
+    return items;
   } else if (!force) {
     std::set<std::string> repos;
     for (const std::string& k : keys) repos.insert(RepoOf(k));
@@ -275,6 +304,7 @@ Result<ImageService::PruneResult> ImageService::Prune(bool all) {
     bool tagged =
         std::any_of(keys.begin(), keys.end(), [](const std::string& k) { return !IsDigestKey(k); });
     if (tagged && !all) continue;
+    if (image_user_ && image_user_(r.id)) continue;
     auto items = TRY(DeleteImage(r.id, false));
     result.items.insert(result.items.end(), items.begin(), items.end());
   }

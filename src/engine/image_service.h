@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,17 @@ class ImageService {
   // stores nothing; clients keep logins in their config.json.
   Status Login(const std::string& server, const image::Credentials& credentials);
 
+  // Who uses an image as a container's root, so that rmi and prune keep
+  // it (set once by the container service, before serving).
+  struct ImageUser {
+    std::string container_id;
+    bool running = false;
+  };
+  void SetImageUsers(std::function<std::optional<ImageUser>(const image::Digest&)> fn) {
+    image_user_ = std::move(fn);
+  }
+
+  std::shared_ptr<image::SqliteDb> db() const { return db_; }
   image::ImageStore& store() { return *images_; }
   image::Snapshotter& snapshots() { return *snapshots_; }
   const image::ContentStore& content() const { return *content_; }
@@ -131,6 +143,7 @@ class ImageService {
   std::optional<image::Snapshotter> snapshots_;
   std::optional<image::ImageStore> images_;
   image::PullOptions pull_options_;
+  std::function<std::optional<ImageUser>(const image::Digest&)> image_user_;
 };
 
 }  // namespace berth::engine

@@ -1,0 +1,203 @@
+// The daemon's containers: create one from an image, run it under its own
+// berth-shim, stop, kill, wait for, remove, rename, pause it, read its
+// logs, attach to it, and find the containers again after a daemon
+// restart. What the Docker API's container endpoints need, in engine terms.
+//
+// Where a container lives:
+//   <data_root>/containers/<id>/          the bundle: config.json, rootfs/
+//                                         (the overlay, mounted while it
+//                                         runs), hostname, hosts,
+//                                         resolv.conf, <id>-json.log
+//   <exec_root>/containers/<id>/          the shim's shim.sock, shim.pid,
+//                                         exit.json
+//   <exec_root>/runtime/<id>/             the runtime library's record
+//   snapshots/active/<id>                 its writable layer
+// The SQLite record (container_store.h) is written last on create and
+// removed first on delete, so a crash never leaves a record without its
+// snapshot; leftovers without a record are removed when the service opens.
+//
+// Containers outlive the daemon: each runs under a shim that berthd only
+// talks to. A monitor thread per running container waits on its shim; when
+// the daemon starts, Open reconnects to every shim, or takes the exit a
+// shim left behind (exit.json), or, for a shim that was killed, kills and
+// deletes what it left and reports the container exited (137).
+//
+// Errors callers branch on carry an errno: ENOENT (no such container or
+// image: 404), EEXIST and EBUSY (a name taken, a running container:
+// 409), EINVAL (bad options: 400), EALREADY (already started or stopped:
+// docker's 304).
+// Thread safety: every method may be called from any thread; operations
+// on one container are serialized.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "engine/container_config.h"
+#include "engine/container_store.h"
+#include "engine/image_service.h"
+
+namespace berth::engine {
+
+struct ContainerServiceOptions {
+  std::string data_root;
+  std::string exec_root;
+  std::string shim_binary;  // path of berth-shim
+  std::string init_binary;  // for HostConfig.Init; "" when none is installed
+};
+
+// What happened to a container, for the daemon's event stream.
+struct ContainerEvent {
+  std::string action;  // "create", "start", "die", "kill", "stop", "destroy", ...
+  std::string id;
+  std::map<std::string, std::string> attributes;  // name, image, exitCode, signal, ...
+};
+using ContainerEventFn = std::function<void(const ContainerEvent&)>;
+
+enum class WaitCondition { kNotRunning, kNextExit, kRemoved };
+
+struct WaitResult {
+  int64_t status_code = 0;
+  std::string error;  // why it could not run, when it could not
+};
+
+struct LogOptions {
+  bool follow = false;
+  bool stdout = true, stderr = true;
+  bool timestamps = false;
+  int64_t since_nano = 0;  // 0: from the start
+  int64_t until_nano = 0;  // 0: no end
+  int64_t tail = -1;       // the last N lines; -1: all
+};
+
+// One row of `ps` inside a container (docker top).
+struct TopResult {
+  std::vector<std::string> titles;
+  std::vector<std::vector<std::string>> processes;
+};
+
+class ContainerService {
+ public:
+  // Opens the container records in the image service's database, removes
+  // leftovers of interrupted creates and deletes, and reconnects to the
+  // shims of containers that were running.
+  static Result<std::unique_ptr<ContainerService>> Open(const ContainerServiceOptions& options,
+                                                        ImageService& images,
+                                                        ContainerEventFn on_event);
+  ~ContainerService();
+
+  // docker create: a record, a writable layer over the image, a bundle
+  // directory; nothing runs yet. `name` empty: a generated one. ENOENT
+  // "No such image: X" when the image is not here.
+  Result<std::string> Create(const CreateRequest& request, const std::string& name);
+  // Mounts the root, writes config.json and starts the container under a
+  // new shim. EALREADY when it runs. A start that fails leaves the
+  // container created, with State.Error set, and nothing mounted.
+  Status Start(const std::string& name_or_id);
+  // The stop signal, then SIGKILL after `timeout_s` seconds (nullopt: the
+  // container's StopTimeout, else 10; -1: wait forever). EALREADY when it
+  // is not running.
+  Status Stop(const std::string& name_or_id, std::optional<int> timeout_s,
+              const std::string& signal = "");
+  Status Restart(const std::string& name_or_id, std::optional<int> timeout_s,
+                 const std::string& signal = "");
+  // EBUSY "Container X is not running" when it is not.
+  Status Kill(const std::string& name_or_id, const std::string& signal);
+  Status Pause(const std::string& name_or_id);
+  Status Unpause(const std::string& name_or_id);
+  // Blocks per `condition`; `cancelled` is polled about every 200 ms (a
+  // client that went away) and ends the wait with ECANCELED.
+  Result<WaitResult> Wait(const std::string& name_or_id, WaitCondition condition,
+                          const std::function<bool()>& cancelled);
+  // docker rm: EBUSY for a running container without `force` (which kills
+  // it first).
+  Status Remove(const std::string& name_or_id, bool force);
+  Status Rename(const std::string& name_or_id, const std::string& new_name);
+  Status Resize(const std::string& name_or_id, unsigned height, unsigned width);
+
+  // The record with its live state.
+  Result<ContainerRecord> Inspect(const std::string& name_or_id);
+  Result<std::vector<ContainerRecord>> List();
+  // Removes every stopped container; returns their IDs.
+  Result<std::vector<std::string>> Prune(
+      const std::function<bool(const ContainerRecord&)>& matches);
+  // The bytes of files in its writable layer (docker's SizeRw).
+  int64_t WritableLayerBytes(const std::string& id);
+  Result<TopResult> Top(const std::string& name_or_id, const std::string& ps_args);
+
+  // The container's log as docker's logs endpoint sends it: multiplexed
+  // frames (no tty) or raw bytes (tty) through `write`, which returns false
+  // once the client is gone.
+  Status Logs(const std::string& name_or_id, const LogOptions& options,
+              const std::function<bool(std::string_view)>& write);
+
+  // docker attach, with the connection already taken over by the API:
+  // relays between `client_fd` and the container's shim until the
+  // container ends, the client goes, or the detach keys come on stdin.
+  struct AttachOptions {
+    bool stream = true, logs = false;
+    bool stdin = false, stdout = true, stderr = true;
+    std::string detach_keys;  // docker's "ctrl-p,ctrl-q" form; "" the default
+  };
+  // Checks what Attach needs before the API answers 101: the container
+  // exists and, for a stream, is running or can still start.
+  Result<bool> AttachTty(const std::string& name_or_id);
+  Status Attach(const std::string& name_or_id, const AttachOptions& options, int client_fd,
+                std::string client_buffered);
+
+  ImageService& images() { return images_; }
+  const ContainerServiceOptions& options() const { return options_; }
+
+ private:
+  struct Live;  // per-container run-time state (container_service.cc)
+  ContainerService(ContainerServiceOptions options, ImageService& images, ContainerStore store,
+                   ContainerEventFn on_event);
+
+  std::shared_ptr<Live> LiveOf(const std::string& id);
+  void Emit(const ContainerRecord& rec, const std::string& action,
+            std::map<std::string, std::string> extra = {});
+  std::string BundleDir(const std::string& id) const;
+  std::string StateDir(const std::string& id) const;
+  std::string RuntimeRoot() const;
+
+  // The start driver, with the container's operation lock held.
+  Status StartLocked(ContainerRecord rec);
+  // Watches a running container's shim on a thread of its own.
+  void Monitor(const std::string& id);
+  // Takes an exit: the record, the mount, the waiters, the event, --rm.
+  void OnExit(const std::string& id, const ContainerState& exited);
+  Status RemoveLocked(const ContainerRecord& rec);
+  Status StopLocked(const ContainerRecord& rec, std::optional<int> timeout_s,
+                    const std::string& signal);
+  Status SignalShim(const ContainerRecord& rec, int signal);
+  // Reconnects after a daemon restart (Open).
+  Status Restore();
+  // Marks the container running and starts its monitor.
+  void WatchShim(const std::string& id);
+  // Until the monitor has taken the exit; false when `timeout_ms` (-1:
+  // none) passed first.
+  Result<bool> AwaitExit(const std::shared_ptr<Live>& live, int timeout_ms);
+  // /proc/PID/ns/KIND of the running container `target`.
+  Result<std::string> NamespacePath(const std::string& target, const std::string& kind);
+
+  ContainerServiceOptions options_;
+  ImageService& images_;
+  ContainerStore store_;
+  ContainerEventFn on_event_;
+
+  std::mutex mu_;  // guards live_; state changes notify cv_
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<Live>> live_;
+  std::atomic<bool> closing_{false};
+  std::atomic<int> monitors_{0};
+};
+
+}  // namespace berth::engine

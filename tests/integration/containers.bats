@@ -1,0 +1,262 @@
+#!/usr/bin/env bats
+# berthd's containers through the berth client and the Engine API: run in
+# the foreground and detached, logs, stop signals and timeouts, --rm,
+# names, rm and its refusals, wait, pause, top, rename, failed creates and
+# starts that leave nothing behind, and containers that keep running
+# across a kill -9 of berthd (and are reported exited when their shim is
+# killed). The image is a busybox rootfs imported into berthd.
+
+load daemon_helpers
+
+setup_file() {
+  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
+  command -v busybox >/dev/null || skip "no busybox"
+  T=$(mktemp -d /tmp/berth-ctr-XXXXXX)
+  export T
+  mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/tmp"
+  cp "$(command -v busybox)" "$T/rootfs/bin/busybox"
+  for a in $("$T/rootfs/bin/busybox" --list); do ln -sf busybox "$T/rootfs/bin/$a"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n' >"$T/rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$T/rootfs/etc/group"
+  tar -C "$T/rootfs" --numeric-owner -cf "$T/rootfs.tar" .
+}
+
+teardown_file() {
+  [ -n "${T:-}" ] || return 0
+  rm -rf "$T"
+}
+
+setup() {
+  rm -rf "$T/data" "$T/run" "$T/berthd.log"
+  start_berthd
+  b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
+}
+
+teardown() {
+  # Every container this test left, then the daemon.
+  for id in $(b ps -aq 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done
+  stop_berthd
+  for m in $(awk -v d="$T/data" '$2 ~ "^"d {print $2}' /proc/mounts | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
+  rm -rf "$T/data" "$T/run"
+}
+
+# state NAME: the container's State.Status through the API.
+state() {
+  api GET "/containers/$1/json" | jq -r .State.Status
+}
+
+@test "run in the foreground prints the output and exits with the container's status" {
+  run b run --name fg bb:1 sh -c 'echo out; echo err >&2; exit 3'
+  [ "$status" -eq 3 ]
+  [[ "$output" == *out* ]]
+  [[ "$output" == *err* ]]
+  [ "$(state fg)" = exited ]
+  [ "$(api GET /containers/fg/json | jq .State.ExitCode)" -eq 3 ]
+}
+
+@test "run -d: the container runs under its shim, ps and inspect agree, logs have its output" {
+  id=$(b run -d --name web bb:1 sh -c 'echo started; exec sleep 1000')
+  [ ${#id} -eq 64 ]
+  pid=$(api GET /containers/web/json | jq .State.Pid)
+  [ "$pid" -gt 0 ]
+  # The pid is a process in its own pid namespace, running sleep.
+  [ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
+  grep -q sleep "/proc/$pid/cmdline"
+  run b ps
+  [[ "$output" == *web* ]]
+  [[ "$output" == *"Up "* ]]
+  wait_for sh -c "$BERTH -H unix://$SOCK logs web | grep -q started"
+  # The log is docker's json-file format.
+  log=$(api GET /containers/web/json | jq -r .LogPath)
+  head -1 "$log" | jq -e '.stream == "stdout" and .log == "started\n" and (.time | length > 20)'
+}
+
+@test "stop: the stop signal first, SIGKILL after the timeout" {
+  b run -d --name trap bb:1 sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done' >/dev/null
+  sleep 0.3
+  b stop trap
+  [ "$(api GET /containers/trap/json | jq .State.ExitCode)" -eq 7 ]
+  # A pid 1 that ignores SIGTERM is killed after -t seconds.
+  b run -d --name deaf bb:1 sleep 1000 >/dev/null
+  start=$(date +%s%N)
+  b stop -t 1 deaf
+  took=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$took" -ge 900 ]
+  [ "$(api GET /containers/deaf/json | jq .State.ExitCode)" -eq 137 ]
+  # --stop-signal is used instead of SIGTERM.
+  b run -d --name usr1 --stop-signal USR1 bb:1 sh -c 'trap "exit 9" USR1; while :; do sleep 0.1; done' >/dev/null
+  sleep 0.3
+  b stop usr1
+  [ "$(api GET /containers/usr1/json | jq .State.ExitCode)" -eq 9 ]
+  # Stopping a stopped container is docker's 304.
+  [ "$(api POST /containers/usr1/stop -o /dev/null -w '%{http_code}')" = 304 ]
+}
+
+@test "--rm removes the container and its writable layer after it exits" {
+  run b run --rm --name gone bb:1 sh -c 'echo bye'
+  [ "$status" -eq 0 ]
+  [[ "$output" == *bye* ]]
+  [ "$(api GET /containers/gone/json -o /dev/null -w '%{http_code}')" = 404 ]
+  [ -z "$(ls "$DATA/snapshots/active")" ]
+  [ -z "$(ls "$DATA/containers")" ]
+  b run -d --rm --name gone2 bb:1 sleep 0.2 >/dev/null
+  wait_for sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --unix-socket $SOCK http://x/containers/gone2/json) = 404 ]"
+}
+
+@test "a command that does not exist: exit 127, the container stays created, nothing runs" {
+  run b run --name nocmd bb:1 /no/such/binary
+  echo "$output"
+  [ "$status" -eq 127 ]
+  [[ "$output" == *"no such file or directory"* || "$output" == *"not found"* ]]
+  [ "$(state nocmd)" = created ]
+  [ "$(api GET /containers/nocmd/json | jq .State.ExitCode)" -eq 127 ]
+  # Nothing mounted, no shim state left.
+  ! grep -q "$DATA/containers" /proc/mounts
+  [ -z "$(ls "$T/run/containers")" ]
+}
+
+@test "names: unique, generated like docker's, 409 on a conflict" {
+  b create --name one bb:1 true >/dev/null
+  run b create --name one bb:1 true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'Conflict. The container name "/one" is already in use by container'* ]]
+  code=$(api POST '/containers/create?name=one' -H 'Content-Type: application/json' \
+    -d '{"Image":"bb:1"}' -o /dev/null -w '%{http_code}')
+  [ "$code" = 409 ]
+  id=$(b create bb:1 true)
+  name=$(api GET "/containers/$id/json" | jq -r .Name)
+  [[ "$name" =~ ^/[a-z]+_[a-z]+$ ]]
+}
+
+@test "bad input: bad JSON 400, unknown image 404, neither leaves anything" {
+  code=$(api POST /containers/create -H 'Content-Type: application/json' -d '{"Image":' \
+    -o "$T/out" -w '%{http_code}')
+  [ "$code" = 400 ]
+  jq -e .message "$T/out"
+  code=$(api POST /containers/create -H 'Content-Type: application/json' \
+    -d '{"Image":"nosuch:1"}' -o "$T/out" -w '%{http_code}')
+  [ "$code" = 404 ]
+  [ "$(jq -r .message "$T/out")" = "No such image: nosuch:1" ]
+  code=$(api POST /containers/create -H 'Content-Type: application/json' \
+    -d '{"Image":"bb:1","Env":"x"}' -o "$T/out" -w '%{http_code}')
+  [ "$code" = 400 ]
+  [ "$(b ps -aq | wc -l)" -eq 0 ]
+  [ -z "$(ls "$DATA/snapshots/active")" ]
+  [ -z "$(ls "$DATA/containers")" ]
+}
+
+@test "rm: a running container needs force (409); rm -f kills it and removes everything" {
+  b run -d --name busy bb:1 sleep 1000 >/dev/null
+  pid=$(api GET /containers/busy/json | jq .State.Pid)
+  run b rm busy
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"You cannot remove a running container"* ]]
+  code=$(api DELETE /containers/busy -o /dev/null -w '%{http_code}')
+  [ "$code" = 409 ]
+  b rm -f busy
+  ! kill -0 "$pid" 2>/dev/null
+  [ "$(api GET /containers/busy/json -o /dev/null -w '%{http_code}')" = 404 ]
+  ! grep -q "$DATA/containers" /proc/mounts
+  [ -z "$(ls "$DATA/snapshots/active")" ]
+}
+
+@test "wait: not-running, next-exit and removed; a client that leaves hurts nothing" {
+  b run -d --name w bb:1 sh -c 'sleep 1; exit 4' >/dev/null
+  # A waiter that disconnects after 0.2 s.
+  api POST '/containers/w/wait?condition=next-exit' --max-time 0.2 || true
+  run api POST /containers/w/wait
+  [ "$(echo "$output" | jq .StatusCode)" -eq 4 ]
+  # not-running on an exited container answers at once.
+  run api POST /containers/w/wait
+  [ "$(echo "$output" | jq .StatusCode)" -eq 4 ]
+  b wait w | grep -qx 4
+  # removed: answered when the container is gone.
+  api POST '/containers/w/wait?condition=removed' >"$T/waited" &
+  waiter=$!
+  sleep 0.3
+  b rm w >/dev/null
+  wait "$waiter"
+  [ "$(jq .StatusCode "$T/waited")" -eq 4 ]
+  # The daemon still answers.
+  curl -sf --unix-socket "$SOCK" http://x/_ping
+}
+
+@test "pause and unpause freeze the container; top lists its processes; rename" {
+  b run -d --name p bb:1 sh -c 'exec sleep 1000' >/dev/null
+  b pause p
+  [ "$(state p)" = paused ]
+  pid=$(api GET /containers/p/json | jq .State.Pid)
+  grep -q '^State:.*(stopped)\|^State:.*T' "/proc/$pid/status" || \
+    [ "$(cat /sys/fs/cgroup/freezer/berth/*/freezer.state 2>/dev/null | head -1)" = FROZEN ]
+  code=$(api POST /containers/p/pause -o /dev/null -w '%{http_code}')
+  [ "$code" = 409 ]
+  b unpause p
+  [ "$(state p)" = running ]
+  run b top p
+  [[ "$output" == *"sleep 1000"* ]]
+  b rename p q
+  [ "$(api GET /containers/q/json | jq -r .Name)" = /q ]
+  [ "$(api GET /containers/p/json -o /dev/null -w '%{http_code}')" = 404 ]
+}
+
+@test "logs: tail, timestamps, stderr only, follow until the container exits" {
+  b run -d --name l bb:1 sh -c 'for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; sleep 1; echo last' >/dev/null
+  wait_for sh -c "$BERTH -H unix://$SOCK logs l | grep -q line5"
+  run b logs --tail 2 l
+  [[ "$output" == *line5* ]]
+  [[ "$output" != *line3* ]]
+  run b logs -t l
+  [[ "${lines[0]}" =~ ^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T.*Z\ line1$ ]]
+  api GET '/containers/l/logs?stderr=1' -o "$T/err"
+  # One stderr frame: stream 2, then the text.
+  [ "$(head -c1 "$T/err" | od -An -tu1 | tr -d ' ')" = 2 ]
+  grep -q oops "$T/err"
+  # follow ends when the container exits, with the last line.
+  run timeout 10 "$BERTH" -H "unix://$SOCK" logs -f l
+  [ "$status" -eq 0 ]
+  [[ "$output" == *last* ]]
+}
+
+@test "berthd killed with -9: containers keep running; after restart ps, logs -f, wait and exit codes are right" {
+  b run -d --name survivor bb:1 sh -c 'i=0; while [ $i -lt 30 ]; do echo tick$i; i=$((i+1)); sleep 0.1; done; exit 5' >/dev/null
+  pid=$(api GET /containers/survivor/json | jq .State.Pid)
+  kill -9 "$(cat "$T/berthd.pid")"
+  wait_gone "$(cat "$T/berthd.pid")"
+  rm -f "$T/berthd.pid"
+  sleep 0.5
+  kill -0 "$pid"
+  start_berthd
+  [ "$(state survivor)" = running ]
+  run timeout 20 "$BERTH" -H "unix://$SOCK" logs -f survivor
+  [[ "$output" == *tick0* ]]
+  [[ "$output" == *tick29* ]]
+  run b wait survivor
+  [ "$output" = 5 ]
+  [ "$(state survivor)" = exited ]
+  # A container that exited while berthd was down is found exited.
+  b run -d --name quick bb:1 sh -c 'sleep 0.5; exit 6' >/dev/null
+  kill -9 "$(cat "$T/berthd.pid")"
+  wait_gone "$(cat "$T/berthd.pid")"
+  rm -f "$T/berthd.pid"
+  sleep 1
+  start_berthd
+  wait_for sh -c "[ \$(curl -s --unix-socket $SOCK http://x/containers/quick/json | jq -r .State.Status) = exited ]"
+  [ "$(api GET /containers/quick/json | jq .State.ExitCode)" -eq 6 ]
+}
+
+@test "a shim killed with -9: the container is reported exited, never hung" {
+  b run -d --name orphan bb:1 sleep 1000 >/dev/null
+  pid=$(api GET /containers/orphan/json | jq .State.Pid)
+  id=$(api GET /containers/orphan/json | jq -r .Id)
+  shim=$(cat "$T/run/containers/$id/shim.pid")
+  kill -9 "$shim"
+  # berthd's monitor notices, kills what the shim left and reports it.
+  run timeout 10 "$BERTH" -H "unix://$SOCK" wait orphan
+  [ "$output" = 137 ]
+  [ "$(state orphan)" = exited ]
+  wait_gone "$pid"
+  ! kill -0 "$pid" 2>/dev/null
+  b rm orphan
+}
