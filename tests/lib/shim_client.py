@@ -8,6 +8,8 @@ as shutdown(SHUT_WR)), and the stream is printed (multiplexed frames
 decoded as "STREAM: text" lines without a tty, raw bytes with one) until
 the shim ends it; requests after it are not sent. --timeout N gives up
 after N seconds (exit 2). --raw prints the stream's bytes undecoded.
+--pipeline sends all requests at once (no streams) and then reads their
+answers: a request queued behind a "wait" is answered after the exit.
 """
 import json
 import os
@@ -43,11 +45,21 @@ def main():
     if "--raw" in args:
         args.remove("--raw")
         raw = True
+    pipeline = "--pipeline" in args
+    if pipeline:
+        args.remove("--pipeline")
     path, requests = args[0], args[1:]
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
     deadline = time.time() + timeout
     rest = b""
+    if pipeline:
+        s.sendall(b"".join(r.encode() + b"\n" for r in requests))
+        for _ in requests:
+            line, rest = read_line(s, rest, deadline)
+            print(line.decode())
+            sys.stdout.flush()
+        return
     for request in requests:
         s.sendall(request.encode() + b"\n")
         line, rest = read_line(s, rest, deadline)
