@@ -58,7 +58,8 @@
 //     P is a complete OCI runtime-spec process object (args, env, cwd,
 //     user, terminal, capabilities, noNewPrivileges, rlimits, ...), run in
 //     every namespace and cgroup of the container's init. "detach" and
-//     "stdin" are optional (false, true).
+//     "stdin" are optional (false, true). With a terminal, the pty starts
+//     at process.consoleSize, if given.
 //     -> {"ok":true,"pid":N} once the process has exec'd (N in the shim's
 //        pid namespace), or an error that leaves nothing behind (no process,
 //        no record of ID). The error keeps the cause's words, which berthd

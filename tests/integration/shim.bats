@@ -429,6 +429,24 @@ wait_gone() {
   [ "$rss" -le 1024 ]
 }
 
+@test "shim exec: the records of the last 64 ended execs are kept" {
+  process sleep 1000
+  shim
+  reqs=()
+  for i in $(seq 70); do
+    reqs+=("$(exec_req "b$i" '{"detach":true}' -- sh -c "exit $((i % 5))")" \
+      "{\"op\":\"exec-wait\",\"exec_id\":\"b$i\"}")
+  done
+  run sc --timeout 120 "${reqs[@]}"
+  [ "$(grep -c '"running":false' <<<"$output")" -eq 70 ]
+  run sc '{"op":"exec-state","exec_id":"b6"}'
+  [[ $(jq -r .error <<<"$output") == *"no such exec"* ]]
+  run sc '{"op":"exec-state","exec_id":"b7"}'
+  [ "$(jq -r .exit_code <<<"$output")" = 2 ]
+  run sc '{"op":"exec-state","exec_id":"b70"}'
+  [ "$(jq -r .exit_code <<<"$output")" = 0 ]
+}
+
 @test "shim exec: refused once the container has exited" {
   process sh -c 'read x; exit 0'
   shim --stdin
