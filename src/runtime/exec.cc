@@ -225,7 +225,9 @@ Result<int> Exec(const RuntimeOptions& ro, const ExecOptions& o) {
   co.console_socket = o.console_socket;
   co.preserve_fds = o.preserve_fds;
   UniqueFd console_ours, console_theirs;
-  if (process.terminal && o.console_socket.empty()) {
+  if (o.console_fd >= 0) {
+    co.console_fd = o.console_fd;
+  } else if (process.terminal && o.console_socket.empty()) {
     if (o.detach) return Fail("exec: --tty with --detach needs --console-socket");
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -302,6 +304,7 @@ Result<int> Exec(const RuntimeOptions& ro, const ExecOptions& o) {
     return fail_child(Error(m.err, m.text));
   }
   if (!o.pid_file.empty()) TRY(WriteFileAtomic(o.pid_file, std::to_string(pid), 0644));
+  if (o.pid_out) *o.pid_out = pid;
   if (o.detach) return 0;
 
   // 7. Foreground: proxy the pty if we hold it, pass signals on, and exit

@@ -124,7 +124,12 @@ struct ExecOptions {
   std::vector<std::string> caps;  // added to bounding, effective, permitted
   bool no_new_privs = false;
   std::string console_socket;
+  // Instead of console_socket: an already connected socket to send the
+  // pty master over (the shim's exec receives it with TakePtyMaster).
+  int console_fd = -1;
   std::string pid_file;
+  // Set to the process's pid (in the caller's pid namespace) once it runs.
+  int* pid_out = nullptr;
   bool detach = false;
   bool ignore_paused = false;
   int preserve_fds = 0;

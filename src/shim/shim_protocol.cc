@@ -23,6 +23,31 @@ Result<int> SignalField(const nlohmann::json& j) {
   return Fail("\"signal\" must be a number or a signal name");
 }
 
+Result<bool> BoolField(const nlohmann::json& j, const char* key, bool fallback) {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if (!it->is_boolean()) return Fail("{:?} must be true or false", key);
+  return it->get<bool>();
+}
+
+// IDs name files and log lines in berthd: a safe alphabet, bounded length.
+Result<std::string> ExecIdField(const nlohmann::json& j, bool required) {
+  auto it = j.find("exec_id");
+  if (it == j.end()) {
+    if (required) return Fail("request needs an \"exec_id\"");
+    return std::string();
+  }
+  if (!it->is_string()) return Fail("\"exec_id\" must be a string");
+  const auto& id = it->get_ref<const std::string&>();
+  bool valid = !id.empty() && id.size() <= kMaxExecIdLength;
+  for (char ch : id)
+    valid &= (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+             ch == '_' || ch == '.' || ch == '-';
+  if (!valid)
+    return Fail("exec id {:?} is invalid: 1 to {} of [A-Za-z0-9_.-]", id, kMaxExecIdLength);
+  return id;
+}
+
 }  // namespace
 
 Result<Request> ParseRequest(std::string_view line) {
@@ -39,21 +64,49 @@ Result<Request> ParseRequest(std::string_view line) {
   } else if (name == "kill") {
     r.op = Op::kKill;
     r.signal = TRY(SignalField(j));
+    r.exec_id = TRY(ExecIdField(j, false));
   } else if (name == "resize") {
     r.op = Op::kResize;
     r.width = TRY(UnsignedField(j, "width"));
     r.height = TRY(UnsignedField(j, "height"));
+    r.exec_id = TRY(ExecIdField(j, false));
   } else if (name == "close-stdin") {
     r.op = Op::kCloseStdin;
+    r.exec_id = TRY(ExecIdField(j, false));
   } else if (name == "attach") {
     r.op = Op::kAttach;
-    auto once = j.find("stdin_once");
-    if (once != j.end() && !once->is_boolean()) return Fail("\"stdin_once\" must be true or false");
-    r.stdin_once = once != j.end() && once->get<bool>();
+    r.stdin_once = TRY(BoolField(j, "stdin_once", false));
+  } else if (name == "exec") {
+    r.op = Op::kExec;
+    r.exec_id = TRY(ExecIdField(j, true));
+    auto p = j.find("process");
+    if (p == j.end() || !p->is_object()) return Fail("exec needs a \"process\" object");
+    auto args = p->find("args");
+    if (args == p->end() || !args->is_array() || args->empty())
+      return Fail("exec: process.args must name the program to run");
+    r.terminal = TRY_CTX(BoolField(*p, "terminal", false), "exec: process");
+    r.detach = TRY(BoolField(j, "detach", false));
+    r.stdin = TRY(BoolField(j, "stdin", true));
+    r.process = std::move(*p);
+  } else if (name == "exec-state") {
+    r.op = Op::kExecState;
+    r.exec_id = TRY(ExecIdField(j, true));
+  } else if (name == "exec-wait") {
+    r.op = Op::kExecWait;
+    r.exec_id = TRY(ExecIdField(j, true));
   } else {
     return Fail("unknown op {:?}", name);
   }
   return r;
+}
+
+std::string ExecStateAnswer(std::string_view exec_id, int pid, bool running, int exit_code) {
+  nlohmann::json j = {{"ok", true},
+                      {"exec_id", std::string(exec_id)},
+                      {"pid", pid},
+                      {"running", running},
+                      {"exit_code", exit_code}};
+  return j.dump() + "\n";
 }
 
 std::string ErrorAnswer(std::string_view message) {

@@ -1,12 +1,15 @@
 // The poll loop. Each turn: reap children; copy what the container wrote
-// (log first, then attached clients); accept clients; read their requests
-// or stdin bytes; write what they are owed. Once the init has exited and
-// its output has reached end of file (or a short drain time has passed,
-// for output held open by a process that outlived the init), the exit is
-// recorded and the container deleted; the loop then lingers until every
-// client has been sent what it is owed.
+// (log first, then attached clients); take the reports of exec helpers and
+// copy what execs wrote to their streams; accept clients; read their
+// requests or stdin bytes; write what they are owed. Once the init has
+// exited and its output has reached end of file (or a short drain time has
+// passed, for output held open by a process that outlived the init), the
+// exit is recorded and the container deleted; the loop then lingers until
+// every client has been sent what it is owed. An exec ends the same way:
+// its process reaped and its output at end of file (or drained a while).
 #include "shim/shim_server.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -15,14 +18,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <memory>
 #include <vector>
 
 #include "base/clock.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/resources.h"
+#include "runtime/console_proxy.h"
 #include "runtime/container_state.h"
+#include "shim/exec_launch.h"
 #include "shim/exit_record.h"
 #include "shim/shim_protocol.h"
 #include "shim/startup_pages.h"
@@ -50,13 +57,92 @@ struct Client {
   UniqueFd fd;
   std::string in;   // request bytes not yet handled
   std::string out;  // answers and stream bytes not yet sent
+  // The connection is a stream: the container's, or with exec_id an exec's.
   bool attached = false;
   bool stdin_once = false;
-  bool waiting = false;      // a wait request is pending
-  bool read_closed = false;  // the client sent end of file
-  bool finished = false;     // close once `out` is sent
+  bool waiting = false;        // a wait request is pending
+  bool exec_starting = false;  // an exec request awaits its helper's report
+  bool exec_waiting = false;   // an exec-wait request is pending
+  std::string exec_id;         // the exec of the three above
+  bool read_closed = false;    // the client sent end of file
+  bool finished = false;       // close once `out` is sent
   bool dead = false;
+
+  // No further requests are read while one is pending or once streaming.
+  bool Busy() const { return waiting || exec_starting || exec_waiting || attached || finished; }
 };
+
+// A process's stdin: bytes held while its pipe (or pty) is full.
+struct StdinFeed {
+  UniqueFd fd;  // invalid: the process has none (bytes are discarded)
+  std::string pending;
+  bool tty = false;
+
+  void Feed(std::string_view data) {
+    if (!fd) return;
+    pending.append(data);
+    Flush();
+  }
+  void Flush() {
+    while (fd && !pending.empty()) {
+      ssize_t n = ::write(fd.get(), pending.data(), pending.size());
+      if (n > 0) {
+        pending.erase(0, static_cast<size_t>(n));
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && errno == EAGAIN) {
+        return;
+      } else {
+        // The process closed its stdin: nothing more can go in.
+        Drop();
+      }
+    }
+    if (pending.empty() && pending.capacity() > 64 * 1024) pending.shrink_to_fit();
+  }
+  // End of file for the reader, after what is pending (as far as it fits).
+  void Close() {
+    if (!fd) return;
+    Flush();
+    if (tty) {
+      // A pty has no half-close: end of file is the terminal's EOF character.
+      if (::write(fd.get(), "\x04", 1) < 0) {
+      }
+    }
+    Drop();
+  }
+  void Drop() {
+    pending.clear();
+    fd.Reset();
+  }
+};
+
+// One exec: from the request, through its helper's report, to its end.
+struct ExecProcess {
+  std::string id;
+  bool tty = false;
+  bool detach = false;
+  int helper_pid = 0;       // until the helper is reaped
+  UniqueFd report;          // until the helper's report is complete
+  std::string report_text;  // what it has said so far
+  UniqueFd console;         // with a tty: where the pty master arrives
+  bool started = false;     // answered ok: pid is the process
+  bool gone = false;        // failed to start: dropped at the next turn
+  int pid = 0;
+  bool exited = false;
+  int exit_code = 0;
+  int64_t drain_deadline = 0;
+  bool done = false;  // exited and its output read to the end (or drained)
+  UniqueFd out, err;  // stdout and stderr pipes, or the pty master (out)
+  StdinFeed in;       // stdin pipe, or a dup of the master
+};
+
+// A child reaped while an exec was starting whose pid was not yet known:
+// it may be that exec's process, which can exit before its report is read.
+struct Unclaimed {
+  int pid;
+  int status;
+};
+constexpr size_t kMaxUnclaimed = 256;
 
 class Server {
  public:
@@ -64,6 +150,8 @@ class Server {
     record_.id = c_.id;
     record_.pid = c_.pid;
     record_.started_at = c_.started_at;
+    stdin_.fd = std::move(c_.in);
+    stdin_.tty = c_.tty;
   }
   int Run();
 
@@ -77,16 +165,29 @@ class Server {
   void HandleRequests(Client& cl);
   void Answer(Client& cl, const Request& r);
   void WriteClient(Client& cl);
-  void FeedStdin(std::string_view data);
-  void FlushStdin();
-  void CloseStdin();
+  StdinFeed* FeedOf(const Client& cl);
   std::string StateAnswer() const;
+  void DropClients();
+
+  // Exec.
+  void StartExec(Client& cl, const Request& r);
+  void ReadExecReport(ExecProcess& e);
+  void ExecStarted(ExecProcess& e);
+  void ReadExecOutput(ExecProcess& e, UniqueFd& fd, uint8_t stream);
+  void CheckExecs();
+  void FinishExec(ExecProcess& e);
+  ExecProcess* FindExec(std::string_view id);
+  Client* StreamOf(const ExecProcess& e);
+  static std::string ExecState(const ExecProcess& e);
+  int64_t NextExecDeadline() const;
 
   RunningContainer c_;
   ExitRecord record_;
   LineSplitter out_split_, err_split_;
   std::vector<std::unique_ptr<Client>> clients_;
-  std::string stdin_pending_;
+  StdinFeed stdin_;                                  // the container's
+  std::vector<std::unique_ptr<ExecProcess>> execs_;  // oldest first
+  std::vector<Unclaimed> unclaimed_;
   bool init_exited_ = false;
   bool finalized_ = false;
   int status_ = 0;
@@ -108,18 +209,35 @@ void Server::Reap() {
   pid_t pid;
   // Orphans reparented to us are reaped too, so none stays a zombie.
   while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-    if (pid != c_.pid || init_exited_) continue;
-    init_exited_ = true;
-    record_.exit_code = ExitCodeOf(status);
-    record_.finished_at = NowRfc3339Nano();
-    drain_deadline_ = NowMs() + kDrainMs;
+    if (pid == c_.pid && !init_exited_) {
+      init_exited_ = true;
+      record_.exit_code = ExitCodeOf(status);
+      record_.finished_at = NowRfc3339Nano();
+      drain_deadline_ = NowMs() + kDrainMs;
+      continue;
+    }
+    bool claimed = false, starting = false;
+    for (auto& e : execs_) {
+      if (e->helper_pid == pid) {
+        e->helper_pid = 0;
+        claimed = true;
+      } else if (e->started && !e->exited && e->pid == pid) {
+        e->exited = true;
+        e->exit_code = ExitCodeOf(status);
+        e->drain_deadline = NowMs() + kDrainMs;
+        claimed = true;
+      }
+      starting |= !e->started && !e->gone;
+    }
+    if (!claimed && starting && unclaimed_.size() < kMaxUnclaimed)
+      unclaimed_.push_back({pid, status});
   }
 }
 
 void Server::Emit(std::string_view data, uint8_t stream) {
   // Attached clients get the bytes as they came; a tty is one raw stream.
   for (auto& cl : clients_) {
-    if (!cl->attached || cl->finished || cl->dead) continue;
+    if (!cl->attached || !cl->exec_id.empty() || cl->finished || cl->dead) continue;
     if (cl->out.size() > kMaxClientBacklog) {
       cl->dead = true;  // too slow: dropped rather than holding up the container
       continue;
@@ -163,7 +281,7 @@ void Server::ReadOutput(UniqueFd& fd, LineSplitter& split, uint8_t stream) {
       });
       (void)c_.log->Flush();
     }
-    if (c_.in.get() >= 0 && c_.tty) c_.in.Reset();  // the same pty
+    if (c_.tty) stdin_.Drop();  // the same pty
     fd.Reset();
     return;
   }
@@ -187,7 +305,11 @@ void Server::Finalize() {
   if (c_.log) (void)c_.log->Flush();
   c_.out.Reset();
   c_.err.Reset();
-  CloseStdin();
+  stdin_.Close();
+  // The execs' processes died with the init's pid namespace; any that did
+  // not (the container shares the host's) go now, so that their streams end.
+  for (auto& e : execs_)
+    if (e->started && !e->exited) ::kill(e->pid, SIGKILL);
 
   // An OOM kill shows in the cgroup's memory events; read before the
   // runtime removes the cgroup.
@@ -207,7 +329,7 @@ void Server::Finalize() {
       cl->out += answer;
       HandleRequests(*cl);
     }
-    if (cl->attached) cl->finished = true;
+    if (cl->attached && cl->exec_id.empty()) cl->finished = true;
   }
   linger_deadline_ = NowMs() + kLingerMs;
 }
@@ -222,39 +344,10 @@ void Server::Accept() {
   }
 }
 
-void Server::FeedStdin(std::string_view data) {
-  if (!c_.in) return;  // no --stdin: discarded
-  stdin_pending_.append(data);
-  FlushStdin();
-}
-
-void Server::FlushStdin() {
-  while (c_.in && !stdin_pending_.empty()) {
-    ssize_t n = ::write(c_.in.get(), stdin_pending_.data(), stdin_pending_.size());
-    if (n > 0) {
-      stdin_pending_.erase(0, static_cast<size_t>(n));
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && errno == EAGAIN) {
-      return;
-    } else {
-      // The container closed its stdin: nothing more can go in.
-      stdin_pending_.clear();
-      c_.in.Reset();
-    }
-  }
-}
-
-void Server::CloseStdin() {
-  if (!c_.in) return;
-  FlushStdin();
-  if (c_.tty) {
-    // A pty has no half-close: end of file is the terminal's EOF character.
-    if (::write(c_.in.get(), "\x04", 1) < 0) {
-    }
-  }
-  stdin_pending_.clear();
-  c_.in.Reset();
+StdinFeed* Server::FeedOf(const Client& cl) {
+  if (cl.exec_id.empty()) return &stdin_;
+  ExecProcess* e = FindExec(cl.exec_id);
+  return e ? &e->in : nullptr;
 }
 
 void Server::ReadClient(Client& cl) {
@@ -263,8 +356,10 @@ void Server::ReadClient(Client& cl) {
     ssize_t n = ::read(cl.fd.get(), buf, sizeof buf);
     if (n > 0) {
       if (cl.attached) {
-        FeedStdin(std::string_view(buf, static_cast<size_t>(n)));
-        if (!stdin_pending_.empty()) return;  // the rest when stdin drains
+        StdinFeed* feed = FeedOf(cl);
+        if (!feed) continue;  // its exec is forgotten: nothing reads
+        feed->Feed(std::string_view(buf, static_cast<size_t>(n)));
+        if (!feed->pending.empty()) return;  // the rest when stdin drains
         continue;
       }
       cl.in.append(buf, static_cast<size_t>(n));
@@ -281,18 +376,21 @@ void Server::ReadClient(Client& cl) {
     // End of file, or an error: the client has gone (or half-closed).
     cl.read_closed = true;
     if (n < 0) cl.dead = true;
-    if (cl.attached && cl.stdin_once) CloseStdin();
-    if (!cl.attached && !cl.waiting) cl.finished = true;
+    if (cl.attached && cl.stdin_once)
+      if (StdinFeed* feed = FeedOf(cl)) feed->Close();
+    if (!cl.Busy()) cl.finished = true;
     return;
   }
 }
 
 void Server::HandleRequests(Client& cl) {
-  while (!cl.waiting && !cl.attached && !cl.finished) {
+  while (!cl.Busy()) {
     size_t nl = cl.in.find('\n');
-    if (nl == std::string::npos) return;
+    if (nl == std::string::npos) break;
     std::string line = cl.in.substr(0, nl);
     cl.in.erase(0, nl + 1);
+    // An exec's request line can be large: its memory goes back.
+    if (cl.in.capacity() > 64 * 1024) cl.in.shrink_to_fit();
     auto r = ParseRequest(line);
     if (!r) {
       cl.out += ErrorAnswer(r.error().What());
@@ -302,9 +400,11 @@ void Server::HandleRequests(Client& cl) {
   }
   if (cl.attached && !cl.in.empty()) {
     // Bytes sent right behind the attach request are already stdin.
-    FeedStdin(cl.in);
+    if (StdinFeed* feed = FeedOf(cl)) feed->Feed(cl.in);
     cl.in.clear();
   }
+  // A client that said all it had to say is done once it is answered.
+  if (cl.read_closed && !cl.Busy() && cl.in.find('\n') == std::string::npos) cl.finished = true;
 }
 
 void Server::Answer(Client& cl, const Request& r) {
@@ -319,6 +419,22 @@ void Server::Answer(Client& cl, const Request& r) {
         cl.waiting = true;
       return;
     case Op::kKill: {
+      if (!r.exec_id.empty()) {
+        ExecProcess* e = FindExec(r.exec_id);
+        if (!e) {
+          cl.out += ErrorAnswer(fmt::format("no such exec {}", r.exec_id));
+        } else if (!e->started) {
+          cl.out += ErrorAnswer(fmt::format("exec {} has not started", r.exec_id));
+        } else if (e->exited) {
+          cl.out += ErrorAnswer(fmt::format("exec {} is not running", r.exec_id));
+        } else if (::kill(e->pid, r.signal) != 0) {
+          // The shim has not reaped it, so the pid is still that process.
+          cl.out += ErrorAnswer(fmt::format("exec {}: kill: {}", r.exec_id, ::strerror(errno)));
+        } else {
+          cl.out += "{\"ok\":true}\n";
+        }
+        return;
+      }
       if (init_exited_) {
         cl.out += ErrorAnswer(fmt::format("container {} is not running", c_.id));
         return;
@@ -328,21 +444,42 @@ void Server::Answer(Client& cl, const Request& r) {
       return;
     }
     case Op::kResize: {
-      if (!c_.tty || !c_.out) {
+      int master = c_.tty ? c_.out.get() : -1;
+      if (!r.exec_id.empty()) {
+        ExecProcess* e = FindExec(r.exec_id);
+        if (!e) {
+          cl.out += ErrorAnswer(fmt::format("no such exec {}", r.exec_id));
+          return;
+        }
+        master = e->tty ? e->out.get() : -1;
+        if (master < 0) {
+          cl.out += ErrorAnswer(fmt::format("exec {} has no tty", r.exec_id));
+          return;
+        }
+      } else if (master < 0) {
         cl.out += ErrorAnswer(fmt::format("container {} has no tty", c_.id));
         return;
       }
       winsize ws{};
       ws.ws_col = static_cast<unsigned short>(r.width);
       ws.ws_row = static_cast<unsigned short>(r.height);
-      if (::ioctl(c_.out.get(), TIOCSWINSZ, &ws) != 0)
+      if (::ioctl(master, TIOCSWINSZ, &ws) != 0)
         cl.out += ErrorAnswer(fmt::format("resize: {}", ::strerror(errno)));
       else
         cl.out += "{\"ok\":true}\n";
       return;
     }
     case Op::kCloseStdin:
-      CloseStdin();
+      if (!r.exec_id.empty()) {
+        ExecProcess* e = FindExec(r.exec_id);
+        if (!e) {
+          cl.out += ErrorAnswer(fmt::format("no such exec {}", r.exec_id));
+          return;
+        }
+        e->in.Close();
+      } else {
+        stdin_.Close();
+      }
       cl.out += "{\"ok\":true}\n";
       return;
     case Op::kAttach:
@@ -352,7 +489,258 @@ void Server::Answer(Client& cl, const Request& r) {
       // After the exit there is no more output: the stream ends at once.
       if (finalized_) cl.finished = true;
       return;
+    case Op::kExec:
+      StartExec(cl, r);
+      return;
+    case Op::kExecState:
+    case Op::kExecWait: {
+      ExecProcess* e = FindExec(r.exec_id);
+      if (!e) {
+        cl.out += ErrorAnswer(fmt::format("no such exec {}", r.exec_id));
+      } else if (r.op == Op::kExecState || e->done) {
+        cl.out += ExecState(*e);
+      } else {
+        cl.exec_waiting = true;
+        cl.exec_id = r.exec_id;
+      }
+      return;
+    }
   }
+}
+
+ExecProcess* Server::FindExec(std::string_view id) {
+  for (auto& e : execs_)
+    if (e->id == id && !e->gone) return e.get();
+  return nullptr;
+}
+
+Client* Server::StreamOf(const ExecProcess& e) {
+  for (auto& cl : clients_)
+    if (cl->attached && cl->exec_id == e.id && !cl->finished && !cl->dead) return cl.get();
+  return nullptr;
+}
+
+std::string Server::ExecState(const ExecProcess& e) {
+  return ExecStateAnswer(e.id, e.pid, e.started && !e.exited, e.exit_code);
+}
+
+void Server::StartExec(Client& cl, const Request& r) {
+  if (init_exited_) {
+    cl.out += ErrorAnswer(fmt::format("container {} is not running", c_.id));
+    return;
+  }
+  if (FindExec(r.exec_id)) {
+    cl.out += ErrorAnswer(fmt::format("exec {} already exists", r.exec_id));
+    return;
+  }
+  // Detached: stdin /dev/null, output discarded at the source (docker
+  // keeps none of it). A pty is still needed for process.terminal; its
+  // output is read and dropped, or the process would block on it.
+  ExecStdio io{.terminal = r.terminal, .output = !r.detach, .input = !r.detach && r.stdin};
+  auto launch = LaunchExec(c_.ro, c_.id, r.process, io);
+  if (!launch) {
+    cl.out += ErrorAnswer(launch.error().What());
+    return;
+  }
+  auto e = std::make_unique<ExecProcess>();
+  e->id = r.exec_id;
+  e->tty = r.terminal;
+  e->detach = r.detach;
+  e->helper_pid = launch->helper_pid;
+  e->report = std::move(launch->report);
+  e->console = std::move(launch->console);
+  e->out = std::move(launch->out);
+  e->err = std::move(launch->err);
+  e->in.fd = std::move(launch->in);
+  execs_.push_back(std::move(e));
+  cl.exec_starting = true;
+  cl.exec_id = r.exec_id;
+}
+
+void Server::ReadExecReport(ExecProcess& e) {
+  char buf[512];
+  for (;;) {
+    ssize_t n = ::read(e.report.get(), buf, sizeof buf);
+    if (n > 0) {
+      if (e.report_text.size() < kMaxRequestLine) e.report_text.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    // End of file: the helper is done.
+    e.report.Reset();
+    ExecStarted(e);
+    return;
+  }
+}
+
+void Server::ExecStarted(ExecProcess& e) {
+  auto pid = ParseExecReport(e.report_text);
+  e.report_text = std::string();
+  Client* cl = nullptr;
+  for (auto& c : clients_)
+    if (c->exec_starting && c->exec_id == e.id) cl = c.get();
+  UniqueFd master;
+  if (pid && e.tty) {
+    auto m = runtime::TakePtyMaster(e.console.get());
+    if (m && *m) {
+      master = std::move(*m);
+    } else {
+      // Cannot happen with a process that exec'd with a terminal; if it
+      // does, the process has no one to talk to.
+      ::kill(*pid, SIGKILL);
+      pid = Fail("exec {}: its pty master did not arrive", e.id);
+    }
+  }
+  e.console.Reset();
+  if (!pid) {
+    // Nothing of it is left (the helper reaped what it started): the ID
+    // is free again.
+    e.gone = true;
+    e.out.Reset();
+    e.err.Reset();
+    e.in.Drop();
+    if (cl) {
+      cl->exec_starting = false;
+      cl->out += ErrorAnswer(pid.error().What());
+      HandleRequests(*cl);
+    }
+    return;
+  }
+  e.started = true;
+  e.pid = *pid;
+  // It may have been reaped already, before its pid was known.
+  for (auto it = unclaimed_.begin(); it != unclaimed_.end(); ++it) {
+    if (it->pid != e.pid) continue;
+    e.exited = true;
+    e.exit_code = ExitCodeOf(it->status);
+    e.drain_deadline = NowMs() + kDrainMs;
+    unclaimed_.erase(it);
+    break;
+  }
+  if (master) {
+    int flags = ::fcntl(master.get(), F_GETFL);
+    if (flags >= 0) ::fcntl(master.get(), F_SETFL, flags | O_NONBLOCK);
+    if (!e.detach) {
+      e.in.fd.Reset(::fcntl(master.get(), F_DUPFD_CLOEXEC, 3));
+      e.in.tty = true;
+    }
+    e.out = std::move(master);
+  }
+  if (!cl) {
+    // The client went away: nobody writes to its stdin any more.
+    e.in.Close();
+    return;
+  }
+  cl->exec_starting = false;
+  cl->out += fmt::format("{{\"ok\":true,\"pid\":{}}}\n", e.pid);
+  if (e.detach) {
+    HandleRequests(*cl);
+    return;
+  }
+  // The connection is the exec's stream now: its end of file is the end
+  // of the process's stdin.
+  cl->attached = true;
+  cl->stdin_once = true;
+  HandleRequests(*cl);
+  if (cl->read_closed) e.in.Close();
+}
+
+void Server::ReadExecOutput(ExecProcess& e, UniqueFd& fd, uint8_t stream) {
+  char buf[32 * 1024];
+  Client* cl = StreamOf(e);
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n > 0) {
+      // No stream (detached, or its client is gone): the output is dropped.
+      if (!cl) continue;
+      if (cl->out.size() > kMaxClientBacklog) {
+        cl->dead = true;  // too slow: the process never waits for a reader
+        cl = nullptr;
+        continue;
+      }
+      std::string_view data(buf, static_cast<size_t>(n));
+      if (e.tty)
+        cl->out.append(data);
+      else
+        AppendFrame(&cl->out, stream, data);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    // End of file (EIO on a pty master once the last slave is closed).
+    if (e.tty) e.in.Drop();  // the same pty
+    fd.Reset();
+    return;
+  }
+}
+
+void Server::CheckExecs() {
+  int64_t now = NowMs();
+  // By index: finishing an exec answers its waiters, whose next requests
+  // may start more execs.
+  for (size_t i = 0; i < execs_.size(); ++i) {
+    ExecProcess& e = *execs_[i];
+    if (e.done || !e.started || !e.exited) continue;
+    if ((e.out || e.err) && now < e.drain_deadline) continue;
+    FinishExec(e);
+  }
+  // Forget failed starts, and the oldest ended execs beyond the bound.
+  std::erase_if(execs_, [](const std::unique_ptr<ExecProcess>& e) { return e->gone; });
+  size_t ended = 0;
+  for (auto& e : execs_) ended += e->done;
+  for (auto it = execs_.begin(); ended > kMaxFinishedExecs && it != execs_.end();) {
+    if ((*it)->done) {
+      it = execs_.erase(it);
+      --ended;
+    } else {
+      ++it;
+    }
+  }
+  bool starting = std::any_of(execs_.begin(), execs_.end(),
+                              [](const std::unique_ptr<ExecProcess>& e) { return !e->started; });
+  if (!starting && !unclaimed_.empty()) unclaimed_ = std::vector<Unclaimed>();
+}
+
+void Server::FinishExec(ExecProcess& e) {
+  // What is still buffered was written before the exit.
+  if (e.out) ReadExecOutput(e, e.out, kStreamStdout);
+  if (e.err) ReadExecOutput(e, e.err, kStreamStderr);
+  e.out.Reset();
+  e.err.Reset();
+  e.in.Drop();
+  e.done = true;
+  std::string answer = ExecState(e);
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    Client& cl = *clients_[i];
+    if (cl.exec_id != e.id) continue;
+    if (cl.attached) cl.finished = true;
+    if (cl.exec_waiting) {
+      cl.exec_waiting = false;
+      cl.out += answer;
+      HandleRequests(cl);
+    }
+  }
+}
+
+int64_t Server::NextExecDeadline() const {
+  int64_t next = -1;
+  for (auto& e : execs_)
+    if (e->started && e->exited && !e->done && (next < 0 || e->drain_deadline < next))
+      next = e->drain_deadline;
+  return next;
+}
+
+void Server::DropClients() {
+  for (auto& cl : clients_) {
+    if (!cl->dead && !(cl->finished && cl->out.empty())) continue;
+    // An exec's stream that goes away takes the process's stdin with it.
+    if (cl->attached && !cl->exec_id.empty())
+      if (ExecProcess* e = FindExec(cl->exec_id)) e->in.Close();
+  }
+  std::erase_if(clients_, [](const std::unique_ptr<Client>& cl) {
+    return cl->dead || (cl->finished && cl->out.empty());
+  });
 }
 
 void Server::WriteClient(Client& cl) {
@@ -373,39 +761,75 @@ void Server::WriteClient(Client& cl) {
 }
 
 int Server::Run() {
+  // What each polled fd is, in the order they are handled.
+  enum class Src {
+    kSignal,
+    kListener,
+    kOut,
+    kErr,
+    kStdin,
+    kReport,
+    kExecOut,
+    kExecErr,
+    kExecIn,
+    kClient
+  };
+  struct Slot {
+    Src src;
+    ExecProcess* exec = nullptr;
+    Client* client = nullptr;
+  };
   std::vector<pollfd> fds;
+  std::vector<Slot> slots;
+  auto add = [&](int fd, short events, Slot slot) {
+    fds.push_back({fd, events, 0});  // fd -1: ignored by poll
+    slots.push_back(slot);
+  };
   for (;;) {
-    // Drop clients that are gone or done.
-    std::erase_if(clients_, [](const std::unique_ptr<Client>& cl) {
-      return cl->dead || (cl->finished && cl->out.empty());
-    });
+    // Drop clients that are gone or done; end the execs that are.
+    DropClients();
+    CheckExecs();
     if (init_exited_ && !finalized_ && ((!c_.out && !c_.err) || NowMs() >= drain_deadline_))
       Finalize();
     if (finalized_) {
       bool owed = false;
-      for (auto& cl : clients_) owed |= !cl->out.empty() || (cl->attached && !cl->finished);
+      for (auto& cl : clients_)
+        owed |= !cl->out.empty() || (cl->attached && !cl->finished) || cl->exec_starting ||
+                cl->exec_waiting;
       if (!owed || NowMs() >= linger_deadline_) break;
     }
 
     fds.clear();
-    fds.push_back({c_.signal_fd.get(), POLLIN, 0});
-    fds.push_back({c_.listener.get(), POLLIN, 0});
-    fds.push_back({c_.out.get(), POLLIN, 0});  // -1: ignored by poll
-    fds.push_back({c_.err.get(), POLLIN, 0});
-    fds.push_back({stdin_pending_.empty() ? -1 : c_.in.get(), POLLOUT, 0});
+    slots.clear();
+    add(c_.signal_fd.get(), POLLIN, {Src::kSignal});
+    add(c_.listener.get(), POLLIN, {Src::kListener});
+    add(c_.out.get(), POLLIN, {Src::kOut});
+    add(c_.err.get(), POLLIN, {Src::kErr});
+    add(stdin_.pending.empty() ? -1 : stdin_.fd.get(), POLLOUT, {Src::kStdin});
+    for (auto& e : execs_) {
+      if (e->report) add(e->report.get(), POLLIN, {Src::kReport, e.get()});
+      if (!e->started) continue;
+      if (e->out) add(e->out.get(), POLLIN, {Src::kExecOut, e.get()});
+      if (e->err) add(e->err.get(), POLLIN, {Src::kExecErr, e.get()});
+      if (e->in.fd && !e->in.pending.empty()) add(e->in.fd.get(), POLLOUT, {Src::kExecIn, e.get()});
+    }
     for (auto& cl : clients_) {
       short ev = 0;
       // Stdin that cannot drain holds back the attached clients' input.
-      if (!cl->read_closed && !cl->waiting && !cl->finished &&
-          (!cl->attached || stdin_pending_.empty()))
+      StdinFeed* feed = cl->attached ? FeedOf(*cl) : nullptr;
+      if (!cl->read_closed && !cl->waiting && !cl->exec_starting && !cl->exec_waiting &&
+          !cl->finished && (!feed || feed->pending.empty()))
         ev |= POLLIN;
       if (!cl->out.empty()) ev |= POLLOUT;
-      fds.push_back({cl->fd.get(), ev, 0});
+      add(cl->fd.get(), ev, {Src::kClient, nullptr, cl.get()});
     }
+    int64_t deadline = -1;
+    if (init_exited_ && !finalized_) deadline = drain_deadline_;
+    if (finalized_) deadline = linger_deadline_;
+    int64_t exec_deadline = NextExecDeadline();
+    if (exec_deadline >= 0 && (deadline < 0 || exec_deadline < deadline)) deadline = exec_deadline;
     int timeout = -1;
-    if (init_exited_ && !finalized_) timeout = static_cast<int>(drain_deadline_ - NowMs());
-    if (finalized_) timeout = static_cast<int>(linger_deadline_ - NowMs());
-    if (timeout != -1 && timeout < 0) timeout = 0;
+    if (deadline >= 0) timeout = static_cast<int>(std::max<int64_t>(0, deadline - NowMs()));
     if (timeout == -1 && release_pending_) timeout = static_cast<int>(kIdleReleaseMs);
     int ready = ::poll(fds.data(), fds.size(), timeout);
     if (ready < 0 && errno != EINTR) return 1;
@@ -414,24 +838,54 @@ int Server::Run() {
       release_pending_ = false;
     }
     if (ready > 0) release_pending_ = true;
+    if (ready <= 0) continue;
 
+    // Reaped first; an exec's process reaped before its helper's report
+    // is read waits in unclaimed_. The listener last: new clients were
+    // not polled this turn.
     if (fds[0].revents) Reap();
-    if (fds[2].revents) ReadOutput(c_.out, out_split_, kStreamStdout);
-    if (fds[3].revents) ReadOutput(c_.err, err_split_, kStreamStderr);
-    if (fds[4].revents) FlushStdin();
-    // Clients: only those polled this turn (Accept may add more below).
-    size_t polled = fds.size() - 5;
-    for (size_t i = 0; i < polled; ++i) {
-      Client& cl = *clients_[i];
-      short re = fds[5 + i].revents;
-      // POLLHUP: the peer closed both directions; after its end of file
-      // was read, nothing more will come and nothing can be sent.
-      if ((re & POLLERR) || ((re & POLLHUP) && cl.read_closed)) {
-        cl.dead = true;
-        continue;
+    for (size_t i = 2; i < fds.size(); ++i) {
+      short re = fds[i].revents;
+      if (!re) continue;
+      const Slot& slot = slots[i];
+      switch (slot.src) {
+        case Src::kSignal:
+        case Src::kListener:
+          break;
+        case Src::kOut:
+          ReadOutput(c_.out, out_split_, kStreamStdout);
+          break;
+        case Src::kErr:
+          ReadOutput(c_.err, err_split_, kStreamStderr);
+          break;
+        case Src::kStdin:
+          stdin_.Flush();
+          break;
+        case Src::kReport:
+          if (slot.exec->report) ReadExecReport(*slot.exec);
+          break;
+        case Src::kExecOut:
+          if (slot.exec->out) ReadExecOutput(*slot.exec, slot.exec->out, kStreamStdout);
+          break;
+        case Src::kExecErr:
+          if (slot.exec->err) ReadExecOutput(*slot.exec, slot.exec->err, kStreamStderr);
+          break;
+        case Src::kExecIn:
+          slot.exec->in.Flush();
+          break;
+        case Src::kClient: {
+          Client& cl = *slot.client;
+          // POLLHUP: the peer closed both directions; after its end of file
+          // was read, nothing more will come and nothing can be sent.
+          if ((re & POLLERR) || ((re & POLLHUP) && cl.read_closed)) {
+            cl.dead = true;
+            break;
+          }
+          if (re & (POLLIN | POLLHUP)) ReadClient(cl);
+          if (!cl.dead && !cl.out.empty()) WriteClient(cl);
+          break;
+        }
       }
-      if (re & (POLLIN | POLLHUP)) ReadClient(cl);
-      if (!cl.dead && !cl.out.empty()) WriteClient(cl);
     }
     if (fds[1].revents) Accept();
   }

@@ -1,8 +1,10 @@
 // The shim's running half: one single-threaded poll loop that copies the
 // container's output into its json-file log and to attached clients, feeds
-// its stdin, answers the socket protocol (shim_protocol.h), reaps the init
-// and every orphan reparented to the shim (it is their subreaper), and
-// after the exit writes exit.json, deletes the runtime container and ends.
+// its stdin, answers the socket protocol (shim_protocol.h), runs execs
+// (started by forked helpers, exec_launch.h) and streams them, reaps the
+// init, the execs' processes and every orphan reparented to the shim (it
+// is their subreaper), and after the exit writes exit.json, deletes the
+// runtime container and ends.
 #pragma once
 
 #include <optional>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # berth-shim: launch (synchronous outcome, nothing left on failure), the
-# json-file log, exit.json, the socket protocol, attach, and what happens
-# when its parent or the shim itself dies.
+# json-file log, exit.json, the socket protocol, attach, exec, and what
+# happens when its parent or the shim itself dies.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -19,7 +19,7 @@ teardown() {
   # Only the shim this test started, by its pid.
   if [ -n "$SHIM_PID" ] && [ -d "/proc/$SHIM_PID" ]; then kill -9 "$SHIM_PID" 2>/dev/null || true; fi
   teardown_bundle
-  rm -rf "$SD" "$LOG" "$LOG".* "$BUNDLE.pid" "$BUNDLE.wait"
+  rm -rf "$SD" "$LOG" "$LOG".* "$BUNDLE.pid" "$BUNDLE.wait" "$BUNDLE.out" "$BUNDLE.fifo"
 }
 
 # process ARGS...: the container's process.
@@ -38,6 +38,34 @@ shim() {
 # sc REQUEST: one request to the shim, its answer on stdout.
 sc() {
   python3 "$SRC/tests/lib/shim_client.py" "$SD/shim.sock" "$@"
+}
+
+# exec_process ARGS...: a complete process object for an exec, built from
+# the container's own as berthd builds it (env, user, caps, rlimits...),
+# with ARGS and no terminal (TTY=true for one).
+exec_process() {
+  local args
+  args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+  jq -c --argjson a "$args" --argjson t "${TTY:-false}" '.process | .args = $a | .terminal = $t' \
+    "$BUNDLE/config.json"
+}
+
+# exec_req ID [EXTRA-JSON] -- ARGS...: an exec request line.
+exec_req() {
+  local id=$1 extra='{}'
+  shift
+  if [ "$1" != -- ]; then
+    extra=$1
+    shift
+  fi
+  shift
+  jq -cn --arg id "$id" --argjson p "$(exec_process "$@")" --argjson x "$extra" \
+    '{op: "exec", exec_id: $id, process: $p} + $x'
+}
+
+# children_of PID: the pids of its children, one a line.
+children_of() {
+  ps --ppid "$1" -o pid= | tr -d ' '
 }
 
 # wait_for PATH: up to 10 s for a file to appear.
@@ -240,4 +268,222 @@ wait_gone() {
   [[ $stderr == *"$BUNDLE.missing"* ]]
   [ ! -e "$SD" ]
   [ ! -e "$ROOT/$CID" ]
+}
+
+@test "shim exec: pipes, docker's frames on the stream, stdout apart from stderr, exit code" {
+  process sleep 1000
+  shim
+  init=$(sc '{"op":"state"}' | jq -r .pid)
+  sc --raw "$(exec_req e1 -- sh -c 'printf out; sleep 0.2; printf "err\n" >&2; exit 3')" \
+    </dev/null >"$BUNDLE.out"
+  head -1 "$BUNDLE.out"
+  [ "$(head -1 "$BUNDLE.out" | jq -r .ok)" = true ]
+  [ "$(head -1 "$BUNDLE.out" | jq -r .pid)" -gt 0 ]
+  # After the answer: one frame per write, {stream,0,0,0,size BE32} + bytes.
+  frames=$(tail -n +2 "$BUNDLE.out" | od -An -tx1 | tr -d ' \n')
+  echo "$frames"
+  [ "$frames" = 01000000000000036f757402000000000000046572720a ]
+  # The stream ended after the exit: its code is known.
+  run sc '{"op":"exec-state","exec_id":"e1"}'
+  echo "$output"
+  [ "$(jq -r .running <<<"$output")" = false ]
+  [ "$(jq -r .exit_code <<<"$output")" = 3 ]
+  [ "$(jq -r .exec_id <<<"$output")" = e1 ]
+  # Decoded: each stream under its own name.
+  run sc "$(exec_req e2 -- sh -c 'echo to-out; echo to-err >&2')" </dev/null
+  echo "$output"
+  [[ $output == *"stdout: to-out"* ]]
+  [[ $output == *"stderr: to-err"* ]]
+  # The container runs on; only its init is the shim's child.
+  [ "$(sc '{"op":"state"}' | jq -r .status)" = running ]
+  [ "$(children_of "$SHIM_PID")" = "$init" ]
+}
+
+@test "shim exec: stdin from the stream, end of file closes it" {
+  process sleep 1000
+  shim
+  run sc "$(exec_req cat1 -- sh -c 'cat; echo cat-done')" <<<"hello exec"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # Both writes on stdout, in one frame or two (a frame is what one read got).
+  [[ $output =~ "stdout: hello exec"$'\n'("stdout: ")?"cat-done" ]]
+  [[ $output != *stderr* ]]
+  [ "$(sc '{"op":"exec-state","exec_id":"cat1"}' | jq -r .exit_code)" = 0 ]
+  # "stdin":false: /dev/null, whatever the client sends.
+  run sc "$(exec_req cat2 '{"stdin":false}' -- sh -c 'cat; echo eof-at-once')" < <(sleep 3)
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *"stdout: eof-at-once"* ]]
+}
+
+@test "shim exec: a tty is raw both ways, tty is a /dev/pts, resize reaches stty size" {
+  process sleep 1000
+  shim
+  run sc --raw "$(TTY=true exec_req t1 -- tty)" </dev/null
+  echo "$output"
+  [ "$(head -1 <<<"$output" | jq -r .ok)" = true ]
+  # Raw: the pty's own bytes, no frame headers.
+  [[ $(sed -n 2p <<<"$output") =~ ^/dev/pts/[0-9]+$'\r'?$ ]]
+  ! tail -n +2 <<<"$output" | grep -q $'\x01'
+  # Resize while it waits for its input (held back in a fifo); then it
+  # prints the size.
+  mkfifo "$BUNDLE.fifo"
+  sc --timeout 20 "$(TTY=true exec_req t2 -- sh -c 'read x; stty size; exit 5')" \
+    <"$BUNDLE.fifo" >"$BUNDLE.out" &
+  client=$!
+  exec {writer}>"$BUNDLE.fifo"
+  for _ in $(seq 100); do
+    [ "$(sc '{"op":"exec-state","exec_id":"t2"}' | jq -r .running)" = true ] && break
+    sleep 0.1
+  done
+  run sc '{"op":"resize","exec_id":"t2","width":123,"height":45}'
+  echo "$output"
+  [ "$(jq -r .ok <<<"$output")" = true ]
+  echo go >&"$writer"
+  exec {writer}>&-
+  wait "$client"
+  cat "$BUNDLE.out"
+  grep -q '^45 123' "$BUNDLE.out"
+  [ "$(sc '{"op":"exec-state","exec_id":"t2"}' | jq -r .exit_code)" = 5 ]
+  # Not an exec's pty: refused.
+  run sc "$(exec_req p1 '{"detach":true}' -- true)"
+  run sc '{"op":"resize","exec_id":"p1","width":80,"height":24}'
+  [ "$(jq -r .ok <<<"$output")" = false ]
+  [[ $(jq -r .error <<<"$output") == *"no tty"* ]]
+  # The container has no tty either.
+  run sc '{"op":"resize","width":80,"height":24}'
+  [ "$(jq -r .ok <<<"$output")" = false ]
+}
+
+@test "shim exec: a missing binary or no permission fails with docker's words, leaving nothing" {
+  process sleep 1000
+  shim
+  init=$(sc '{"op":"state"}' | jq -r .pid)
+  run sc "$(exec_req m1 -- no-such-binary)"
+  echo "$output"
+  [ "$(jq -r .ok <<<"$output")" = false ]
+  [[ $(jq -r .error <<<"$output") == *"executable file not found"* ]]
+  run sc "$(exec_req m2 -- /no/such/path)"
+  [[ $(jq -r .error <<<"$output") == *"executable file not found"* ]]
+  run sc "$(exec_req m3 -- /etc/passwd)"
+  echo "$output"
+  [[ $(jq -r .error <<<"$output") == *"permission denied"* ]]
+  # No process (no helper, no half-started exec), no record: the ID is free.
+  sleep 0.2
+  [ "$(children_of "$SHIM_PID")" = "$init" ]
+  [ -z "$(ps -eo args | grep -e no-such-binary | grep -v grep)" ]
+  run sc '{"op":"exec-state","exec_id":"m1"}'
+  [ "$(jq -r .ok <<<"$output")" = false ]
+  run sc "$(exec_req m1 -- true)" </dev/null
+  [ "$(head -1 <<<"$output" | jq -r .ok)" = true ]
+  # Bad requests are refused before anything runs.
+  run sc '{"op":"exec","exec_id":"bad id","process":{"args":["true"]}}'
+  [[ $(jq -r .error <<<"$output") == *invalid* ]]
+  run sc '{"op":"exec","exec_id":"x"}'
+  [[ $(jq -r .error <<<"$output") == *process* ]]
+}
+
+@test "shim exec: detached, exec-wait, exec-state, kill, duplicate IDs; output in no log" {
+  process sh -c 'echo container-line; sleep 1000'
+  shim
+  init=$(sc '{"op":"state"}' | jq -r .pid)
+  # Detached: the answer, then the same connection takes more requests.
+  run sc "$(exec_req d1 '{"detach":true}' -- sh -c 'echo detached-output; echo detached-err >&2; sleep 1; exit 7')" \
+    '{"op":"exec-state","exec_id":"d1"}' '{"op":"exec-wait","exec_id":"d1"}'
+  echo "$output"
+  [ "$(sed -n 1p <<<"$output" | jq -r .ok)" = true ]
+  pid=$(sed -n 1p <<<"$output" | jq -r .pid)
+  [ "$(sed -n 2p <<<"$output" | jq -r .running)" = true ]
+  [ "$(sed -n 2p <<<"$output" | jq -r .pid)" = "$pid" ]
+  [ "$(sed -n 3p <<<"$output" | jq -r .running)" = false ]
+  [ "$(sed -n 3p <<<"$output" | jq -r .exit_code)" = 7 ]
+  [ "$(wc -l <<<"$output")" -eq 3 ]
+  # A running exec: in the container's pid namespace, reaped by the shim.
+  run sc "$(exec_req k1 '{"detach":true}' -- sleep 1000)"
+  pid=$(jq -r .pid <<<"$output")
+  [ "$(readlink "/proc/$pid/ns/pid")" = "$(readlink "/proc/$init/ns/pid")" ]
+  [ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$SHIM_PID" ]
+  [ "$(sc '{"op":"exec-state","exec_id":"k1"}' | jq -r .running)" = true ]
+  run sc "$(exec_req k1 '{"detach":true}' -- true)"
+  [[ $(jq -r .error <<<"$output") == *"already exists"* ]]
+  run sc '{"op":"kill","exec_id":"k1","signal":"KILL"}' '{"op":"exec-wait","exec_id":"k1"}'
+  echo "$output"
+  [ "$(sed -n 2p <<<"$output" | jq -r .exit_code)" = 137 ]
+  pid_gone "$pid"
+  run sc '{"op":"kill","exec_id":"k1","signal":15}'
+  [[ $(jq -r .error <<<"$output") == *"not running"* ]]
+  run sc '{"op":"exec-state","exec_id":"nope"}'
+  [ "$(jq -r .ok <<<"$output")" = false ]
+  # A streamed exec's output goes to its stream only.
+  run sc "$(exec_req s1 -- sh -c 'echo streamed-line')" </dev/null
+  [[ $output == *"stdout: streamed-line"* ]]
+  # The container is still running, and its log has its own output only.
+  [ "$(sc '{"op":"state"}' | jq -r .status)" = running ]
+  cat "$LOG"
+  grep -q container-line "$LOG"
+  ! grep -q -e detached -e streamed-line "$LOG"
+  [ "$(children_of "$SHIM_PID")" = "$init" ]
+  # Idle again, the shim is as small as before (docker's own is ~10 MB).
+  sleep 2
+  rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SHIM_PID/status")
+  echo "shim RSS: $rss kB"
+  [ "$rss" -le 1024 ]
+}
+
+@test "shim exec: the records of the last 64 ended execs are kept" {
+  process sleep 1000
+  shim
+  reqs=()
+  for i in $(seq 70); do
+    reqs+=("$(exec_req "b$i" '{"detach":true}' -- sh -c "exit $((i % 5))")" \
+      "{\"op\":\"exec-wait\",\"exec_id\":\"b$i\"}")
+  done
+  run sc --timeout 120 "${reqs[@]}"
+  [ "$(grep -c '"running":false' <<<"$output")" -eq 70 ]
+  run sc '{"op":"exec-state","exec_id":"b6"}'
+  [[ $(jq -r .error <<<"$output") == *"no such exec"* ]]
+  run sc '{"op":"exec-state","exec_id":"b7"}'
+  [ "$(jq -r .exit_code <<<"$output")" = 2 ]
+  run sc '{"op":"exec-state","exec_id":"b70"}'
+  [ "$(jq -r .exit_code <<<"$output")" = 0 ]
+}
+
+@test "shim exec: refused once the container has exited" {
+  process sh -c 'read x; exit 0'
+  shim --stdin
+  # Queued behind the wait: handled after the exit, before the shim ends.
+  sc --pipeline '{"op":"close-stdin"}' '{"op":"wait"}' "$(exec_req late -- true)" >"$BUNDLE.out"
+  cat "$BUNDLE.out"
+  [ "$(sed -n 2p "$BUNDLE.out" | jq -r .status)" = exited ]
+  [ "$(sed -n 3p "$BUNDLE.out" | jq -r .ok)" = false ]
+  [[ $(sed -n 3p "$BUNDLE.out" | jq -r .error) == *"is not running"* ]]
+  wait_gone "$SHIM_PID"
+  assert_no_leftovers "$CID"
+}
+
+@test "shim exec: the container exits with an exec running; its stream ends and the shim exits" {
+  process sleep 1000
+  shim
+  sc --timeout 10 "$(exec_req long -- sh -c 'echo started; sleep 1000')" </dev/null >"$BUNDLE.out" &
+  client=$!
+  for _ in $(seq 50); do grep -q started "$BUNDLE.out" && break; sleep 0.1; done
+  sc --timeout 10 '{"op":"exec-wait","exec_id":"long"}' >"$BUNDLE.wait" &
+  waiter=$!
+  sleep 0.2
+  pid=$(head -1 "$BUNDLE.out" | jq -r .pid)
+  [ -d "/proc/$pid" ]
+  run sc '{"op":"kill","signal":"KILL"}'
+  [ "$(jq -r .ok <<<"$output")" = true ]
+  # The stream ends cleanly (not by the client's timeout), so does the wait.
+  wait "$client"
+  wait "$waiter"
+  cat "$BUNDLE.out" "$BUNDLE.wait"
+  grep -q "stdout: started" "$BUNDLE.out"
+  [ "$(jq -r .running "$BUNDLE.wait")" = false ]
+  [ "$(jq -r .exit_code "$BUNDLE.wait")" = 137 ]
+  wait_gone "$SHIM_PID"
+  pid_gone "$pid"
+  [ "$(jq -r .exit_code "$SD/exit.json")" = 137 ]
+  [ ! -e "$SD/shim.sock" ]
+  assert_no_leftovers "$CID"
 }
