@@ -7,6 +7,7 @@
 
 #include "api/router.h"
 #include "engine/daemon_config.h"
+#include "engine/event_bus.h"
 #include "engine/image_service.h"
 
 namespace berth::api {
@@ -14,6 +15,7 @@ namespace berth::api {
 // What the routes reach: the engine's services and the daemon's identity.
 struct ApiContext {
   engine::ImageService* images = nullptr;
+  engine::EventBus* events = nullptr;
   engine::DaemonConfig config;
   std::string daemon_id;  // stable across restarts (kept under the data root)
   std::string version = "0.1.0";
@@ -21,6 +23,7 @@ struct ApiContext {
 
 void AddSystemRoutes(Router& r, ApiContext& ctx);  // /_ping, /version, /info
 void AddImageRoutes(Router& r, ApiContext& ctx);   // /images/...
+void AddEventRoutes(Router& r, ApiContext& ctx);   // /events
 
 // The HTTP status docker uses for an engine error: ENOENT 404, EEXIST and
 // EBUSY 409, EINVAL 400, EACCES 403, anything else 500.

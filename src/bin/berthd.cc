@@ -24,6 +24,7 @@
 #include "base/log.h"
 #include "base/unique_fd.h"
 #include "engine/daemon_config.h"
+#include "engine/event_bus.h"
 #include "engine/image_service.h"
 
 namespace {
@@ -67,14 +68,19 @@ Status Run(engine::DaemonConfig cfg) {
   auto images =
       TRY_CTX(engine::ImageService::Open(cfg.data_root, pull), "data root {}", cfg.data_root);
 
+  // docker events: what the engine does, kept for `since` and streamed.
+  engine::EventBus events;
+
   // 3. The API.
   api::ApiContext ctx;
   ctx.images = images.get();
+  ctx.events = &events;
   ctx.config = cfg;
   ctx.daemon_id = TRY(DaemonId(cfg.data_root));
   api::Router router;
   api::AddSystemRoutes(router, ctx);
   api::AddImageRoutes(router, ctx);
+  api::AddEventRoutes(router, ctx);
   auto server = TRY(api::UnixServer::Listen(cfg.socket_path, router));
   std::string pid_path = cfg.exec_root + "/berthd.pid";
   TRY(WriteFileAtomic(pid_path, std::to_string(::getpid()), 0644));
