@@ -7,6 +7,7 @@
 
 #include "api/routes.h"
 #include "base/clock.h"
+#include "base/log.h"
 #include "engine/event_bus.h"
 
 namespace berth::api {
@@ -70,11 +71,18 @@ void GetEvents(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
   out.StartStream(200, "application/json");
   // Next wakes at least once a second with nothing to send: the loop ends
   // when until has passed (Ended) or a write finds the client gone.
+  uint64_t dropped = 0;
   for (;;) {
     auto e = sub->Next(std::chrono::seconds(1));
     if (!e) {
       if (sub->Ended()) return;
       continue;
+    }
+    // A client reading slower than the engine makes events loses the
+    // oldest it has not read (the bus never waits for it): noted here.
+    if (uint64_t d = sub->dropped(); d > dropped) {
+      log::Warn("GET /events: a slow client lost {} events", d - dropped);
+      dropped = d;
     }
     if (!out.Write(JsonText(engine::EventJson(*e)) + "\n")) return;
   }

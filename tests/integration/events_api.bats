@@ -107,6 +107,26 @@ urlenc() {
     "image load $id")" ]
 }
 
+@test "push and prune send their events" {
+  api POST "/images/create?fromImage=$REG/test/base&tag=latest" >/dev/null
+  api POST "/images/$REG/test/base:latest/tag?repo=$REG/test/pushed&tag=7" >/dev/null
+  id=$(api GET "/images/$REG/test/base/json" | jq -r .Id)
+  t0=$(now)
+  api POST "/images/$REG/test/pushed/push?tag=7" -H "X-Registry-Auth: e30=" >/dev/null
+  api POST "/images/prune?filters=$(urlenc '{"dangling":["false"]}')" >/dev/null
+  sleep 0.1
+  run events "since=$t0&until=$(now)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(head -1 <<<"$output" | jq -r '"\(.Action) \(.Actor.ID) \(.Actor.Attributes.name)"')" = \
+    "push $REG/test/pushed:7 $REG/test/pushed" ]
+  # prune -a: the image's names go (untag, by ID), then the image.
+  [ "$(tail -1 <<<"$output" | jq -r '"\(.Action) \(.Actor.ID)"')" = "delete $id" ]
+  middle=$(jq -r .Action <<<"$output" | sed '1d;$d' | sort -u)
+  [ "$middle" = untag ]
+  [ "$(jq -r .Action <<<"$output" | grep -c untag)" -ge 2 ]
+}
+
 @test "filters: type, event, image, label and container, in list and map form" {
   t0=$(now)
   api POST "/images/create?fromImage=$REG/test/base&tag=latest" >/dev/null
