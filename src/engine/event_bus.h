@@ -87,7 +87,8 @@ class EventBus {
 
   // Records `e` (stamped with the current time when its time_nano is 0) and
   // queues it for every subscriber whose filter matches. Never blocks on a
-  // subscriber.
+  // subscriber. A time given by the caller is kept as is; since/until
+  // assume events arrive in time order, as stamped ones do.
   void Publish(Event e);
 
   class Subscription {
