@@ -163,9 +163,6 @@ void LogsRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
 }
 
 void AttachRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
-  const std::string& name = req.params.at("name");
-  auto tty = ctx.containers->AttachTty(name);
-  if (!tty) return SendFailure(out, tty.error());
   engine::ContainerService::AttachOptions o;
   o.stream = req.QueryBool("stream");
   o.logs = req.QueryBool("logs");
@@ -175,13 +172,15 @@ void AttachRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
   o.detach_keys = req.Query("detachKeys");
   if (!o.logs && !o.stream)
     return out.SendError(400, "Bad parameters: you must choose at least one stream");
+  auto ticket = ctx.containers->PrepareAttach(req.params.at("name"), o.stream);
+  if (!ticket) return SendFailure(out, ticket.error());
   std::string buffered;
-  bool multiplexed = !*tty && CompareApiVersions(req.api_version, "1.42") >= 0;
+  bool multiplexed = !ticket->tty && CompareApiVersions(req.api_version, "1.42") >= 0;
   auto fd = out.Hijack(multiplexed ? "application/vnd.docker.multiplexed-stream"
                                    : "application/vnd.docker.raw-stream",
                        req, &buffered);
-  if (!fd) return;
-  (void)ctx.containers->Attach(name, o, *fd, std::move(buffered));
+  if (!fd) return ctx.containers->CancelAttach(*ticket);
+  (void)ctx.containers->Attach(*ticket, o, *fd, std::move(buffered));
 }
 
 void ListRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {

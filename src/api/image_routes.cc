@@ -1,6 +1,7 @@
 // /images/...: docker's image endpoints over the engine's ImageService.
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -152,6 +153,43 @@ Result<std::function<bool(const engine::ImageDetails&)>> ListFilter(const std::s
   };
 }
 
+// An image event as dockerd 20.10 logs it: the actor is the image ID (or,
+// for pull and push, the familiar reference), and "name" is the name the
+// event is about.
+void PublishImageEvent(ApiContext& ctx, std::string action, std::string actor, std::string name) {
+  if (ctx.events == nullptr) return;
+  ctx.events->Publish(
+      engine::Event{"image", std::move(action), std::move(actor), {{"name", std::move(name)}}, 0});
+}
+
+// The events of a removal, from its result. dockerd logs an "untag" (named
+// by the image ID) for each name it removes, except the digest names a
+// removed tag leaves orphaned in its repository, then a "delete". Given a
+// name rather than an ID (`by_ref`), the image loses that one name first:
+// one "untag", and "delete" if it was the last. Untag items belong to the
+// image of the next "deleted" item, or to `id`.
+void PublishDeleteEvents(ApiContext& ctx, const std::vector<engine::DeleteItem>& items,
+                         const std::string& id, bool by_ref) {
+  bool first = true;
+  for (size_t i = 0; i < items.size(); i++) {
+    const engine::DeleteItem& it = items[i];
+    if (!it.deleted.empty()) {
+      PublishImageEvent(ctx, "delete", it.deleted, it.deleted);
+      continue;
+    }
+    bool logged = !by_ref || first;
+    first = false;
+    if (!logged) continue;
+    std::string owner = id;
+    for (size_t j = i + 1; j < items.size(); j++)
+      if (!items[j].deleted.empty()) {
+        owner = items[j].deleted;
+        break;
+      }
+    PublishImageEvent(ctx, "untag", owner, owner);
+  }
+}
+
 void SendEngineError(HttpResponder& out, const Error& e) {
   out.SendError(StatusForError(e), e.What());
 }
@@ -212,6 +250,14 @@ void ImportImage(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
     if (status == 500 && id.error().code() == 0) status = 400;
     return out.SendError(status, id.error().What());
   }
+  // dockerd tags the imported image (when named) before it logs the import.
+  if (!ir.repo.empty()) {
+    if (auto named = image::ParseReference(ir.repo)) {
+      if (!ir.tag.empty()) named->tag = ir.tag;
+      PublishImageEvent(ctx, "tag", id->String(), named->FamiliarString());
+    }
+  }
+  PublishImageEvent(ctx, "import", id->String(), id->String());
   out.StartStream(200, "application/json");
   out.Write(JsonText(json{{"status", id->String()}}) + "\r\n");
 }
@@ -257,6 +303,7 @@ void CreateImage(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
     if (!out.started()) return out.SendError(status, e.What());
     return send(json{{"errorDetail", {{"message", e.What()}}}, {"error", e.What()}});
   }
+  PublishImageEvent(ctx, "pull", ref->FamiliarString(), ref->FamiliarName());
   send(json{{"status", "Digest: " + result->pulled_digest.String()}});
   send(json{
       {"status", fmt::format("Status: {} for {}",
@@ -268,6 +315,12 @@ void CreateImage(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
 void GetImages(ApiContext& ctx, const std::vector<std::string>& names, HttpResponder& out) {
   if (names.empty()) return out.SendError(400, "no image names given");
   bool client_gone = false;
+  // The images saved, for their "save" events (one per image).
+  std::vector<std::string> ids;
+  for (const std::string& n : names)
+    if (auto id = ctx.images->Resolve(n);
+        id && std::find(ids.begin(), ids.end(), id->String()) == ids.end())
+      ids.push_back(id->String());
   auto st = ctx.images->Save(names, [&](std::string_view data) -> Status {
     if (!out.started()) out.StartStream(200, "application/x-tar");
     if (!out.Write(data)) {
@@ -276,7 +329,10 @@ void GetImages(ApiContext& ctx, const std::vector<std::string>& names, HttpRespo
     }
     return Ok();
   });
-  if (st) return;
+  if (st) {
+    for (const std::string& id : ids) PublishImageEvent(ctx, "save", id, id);
+    return;
+  }
   if (!out.started()) return SendEngineError(out, st.error());
   // Mid-stream: the only way to tell the client is to cut the stream short
   // (the tar then lacks its end blocks, and docker reports it truncated).
@@ -303,6 +359,8 @@ void LoadImages(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
     return send(json{{"errorDetail", {{"message", result.error().What()}}},
                      {"error", result.error().What()}});
   }
+  for (const image::LoadedImage& img : *result)
+    PublishImageEvent(ctx, "load", img.id.String(), img.id.String());
   if (!out.started()) out.SendJson(200, json::object());
 }
 
@@ -378,11 +436,15 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
   r.Add("POST", "/images/{name}/tag", [&ctx](const HttpRequest& req, HttpResponder& out) {
     std::string repo = req.Query("repo"), tag = req.Query("tag");
     if (repo.empty()) return out.SendError(400, "repository name is required");
-    auto st = ctx.images->Tag(req.params.at("name"), tag.empty() ? repo : repo + ":" + tag);
+    std::string target = tag.empty() ? repo : repo + ":" + tag;
+    auto st = ctx.images->Tag(req.params.at("name"), target);
     if (!st) {
       int status = st.error().code() == ENOENT ? 404 : 400;
       return out.SendError(status, st.error().What());
     }
+    auto id = ctx.images->Resolve(target);
+    auto named = image::ParseReference(target);
+    if (id && named) PublishImageEvent(ctx, "tag", id->String(), named->FamiliarString());
     out.SendNoContent(201);
   });
 
@@ -422,6 +484,7 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
         std::string m = result.error().What();
         return send(json{{"errorDetail", {{"message", m}}}, {"error", m}});
       }
+      PublishImageEvent(ctx, "push", ref.FamiliarString(), ref.FamiliarName());
       send(json{{"status", fmt::format("{}: digest: {} size: {}", ref.tag, result->digest.String(),
                                        result->size)}});
       send(json{{"progressDetail", json::object()},
@@ -448,6 +511,7 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
     }
     auto pruned = ctx.images->Prune(all);
     if (!pruned) return SendEngineError(out, pruned.error());
+    PublishDeleteEvents(ctx, pruned->items, "", false);
     json items = json::array();
     for (const auto& it : pruned->items)
       items.push_back(it.untagged.empty() ? json{{"Deleted", it.deleted}}
@@ -457,8 +521,15 @@ void AddImageRoutes(Router& r, ApiContext& ctx) {
   });
 
   r.Add("DELETE", "/images/{name}", [&ctx](const HttpRequest& req, HttpResponder& out) {
-    auto items = ctx.images->Remove(req.params.at("name"), req.QueryBool("force"));
+    const std::string& name = req.params.at("name");
+    auto resolved = ctx.images->Resolve(name);
+    auto items = ctx.images->Remove(name, req.QueryBool("force"));
     if (!items) return SendEngineError(out, items.error());
+    // dockerd's isImageIDPrefix: a name that begins the ID names the image
+    // itself rather than one of its tags.
+    std::string id = resolved ? resolved->String() : "";
+    bool by_id = !id.empty() && (id.starts_with(name) || id.starts_with("sha256:" + name));
+    PublishDeleteEvents(ctx, *items, id, !by_id);
     json arr = json::array();
     for (const auto& it : *items)
       arr.push_back(it.untagged.empty() ? json{{"Deleted", it.deleted}}

@@ -8,6 +8,7 @@
 #include "api/router.h"
 #include "engine/container_service.h"
 #include "engine/daemon_config.h"
+#include "engine/event_bus.h"
 #include "engine/image_service.h"
 
 namespace berth::api {
@@ -16,6 +17,7 @@ namespace berth::api {
 struct ApiContext {
   engine::ImageService* images = nullptr;
   engine::ContainerService* containers = nullptr;
+  engine::EventBus* events = nullptr;
   engine::DaemonConfig config;
   std::string daemon_id;  // stable across restarts (kept under the data root)
   std::string version = "0.1.0";
@@ -24,6 +26,7 @@ struct ApiContext {
 void AddSystemRoutes(Router& r, ApiContext& ctx);     // /_ping, /version, /info
 void AddImageRoutes(Router& r, ApiContext& ctx);      // /images/...
 void AddContainerRoutes(Router& r, ApiContext& ctx);  // /containers/...
+void AddEventRoutes(Router& r, ApiContext& ctx);      // /events
 
 // The HTTP status docker uses for an engine error: ENOENT 404, EEXIST and
 // EBUSY 409, EINVAL 400, EACCES 403, anything else 500.

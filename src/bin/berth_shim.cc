@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   app.add_option("--runtime-root", o.runtime_root, "the runtime's state root")->required();
   app.add_flag("--tty", o.tty, "the process has a pty (process.terminal)");
   app.add_flag("--stdin", o.open_stdin, "keep the process's stdin open for attach");
+  app.add_option("--attach-wait", o.attach_wait_ms,
+                 "hold the output until the first attach, at most this many ms");
   app.add_option("--log-path", o.log.path, "json-file log of the output");
   app.add_option("--log-max-size", max_size, "rotate the log at this size (bytes, or 10m)");
   app.add_option("--log-max-file", o.log.max_file, "log files kept, the current one included")

@@ -28,6 +28,7 @@
 #include "engine/container_service.h"
 #include "engine/container_spec.h"
 #include "engine/daemon_config.h"
+#include "engine/event_bus.h"
 #include "engine/image_service.h"
 
 namespace {
@@ -94,6 +95,13 @@ Status Run(engine::DaemonConfig cfg) {
   auto images =
       TRY_CTX(engine::ImageService::Open(cfg.data_root, pull), "data root {}", cfg.data_root);
 
+  // docker events: what the engine does, kept for `since` and streamed.
+  // Never destroyed, as the containers' monitors publish until the end.
+  engine::EventBus& events = *new engine::EventBus;
+  auto publish = [&events](const engine::ContainerEvent& e) {
+    events.Publish(
+        {.type = "container", .action = e.action, .actor_id = e.id, .attributes = e.attributes});
+  };
   // The containers: reconnected to the shims of those still running.
   engine::ContainerServiceOptions copts;
   copts.data_root = cfg.data_root;
@@ -103,18 +111,20 @@ Status Run(engine::DaemonConfig cfg) {
   // Never destroyed: monitor threads use it until the process exits, and
   // the containers themselves outlive berthd.
   engine::ContainerService* containers =
-      TRY_CTX(engine::ContainerService::Open(copts, *images, nullptr), "containers").release();
+      TRY_CTX(engine::ContainerService::Open(copts, *images, publish), "containers").release();
 
   // 3. The API.
   api::ApiContext ctx;
   ctx.images = images.get();
   ctx.containers = containers;
+  ctx.events = &events;
   ctx.config = cfg;
   ctx.daemon_id = TRY(DaemonId(cfg.data_root));
   api::Router router;
   api::AddSystemRoutes(router, ctx);
   api::AddImageRoutes(router, ctx);
   api::AddContainerRoutes(router, ctx);
+  api::AddEventRoutes(router, ctx);
   auto server = TRY(api::UnixServer::Listen(cfg.socket_path, router));
   std::string pid_path = cfg.exec_root + "/berthd.pid";
   TRY(WriteFileAtomic(pid_path, std::to_string(::getpid()), 0644));

@@ -53,14 +53,36 @@ class FrameFilter {
 
 }  // namespace
 
-Result<bool> ContainerService::AttachTty(const std::string& name_or_id) {
+Result<ContainerService::AttachTicket> ContainerService::PrepareAttach(
+    const std::string& name_or_id, bool stream) {
   ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  return rec.config.value("Tty", false);
+  AttachTicket t{rec.id, rec.config.value("Tty", false), false};
+  if (stream && rec.state.status == ContainerStatus::kCreated) {
+    auto live = LiveOf(rec.id);
+    std::lock_guard lock(mu_);
+    live->attaches_pending++;
+    t.pending = true;
+  }
+  return t;
 }
 
-Status ContainerService::Attach(const std::string& name_or_id, const AttachOptions& options,
+void ContainerService::CancelAttach(const AttachTicket& ticket) {
+  if (!ticket.pending) return;
+  auto live = LiveOf(ticket.id);
+  std::lock_guard lock(mu_);
+  live->attaches_pending--;
+}
+
+Status ContainerService::Attach(const AttachTicket& ticket, const AttachOptions& options,
                                 int client_fd, std::string client_buffered) {
-  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
+  struct Unregister {
+    ContainerService* s;
+    const AttachTicket& t;
+    ~Unregister() { s->CancelAttach(t); }
+  } unregister{this, ticket};
+  auto found = TRY(store_.Get(ticket.id));
+  if (!found) return FailAs(ENOENT, "No such container: {}", ticket.id);
+  ContainerRecord rec = *found;
   ContainerConfig config = TRY(ParseContainerConfig(rec.config));
   std::vector<unsigned char> keys = TRY(ParseDetachKeys(options.detach_keys));
   auto live = LiveOf(rec.id);

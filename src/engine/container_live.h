@@ -17,6 +17,7 @@ struct ContainerService::Live {
   bool running = false;  // a monitor is watching its shim
   uint64_t exits = 0;    // how many exits the monitor has taken
   bool removed = false;
+  int attaches_pending = 0;    // attach streams waiting for it to start
   int64_t last_exit_code = 0;  // of the latest exit taken
   std::string last_error;
 };

@@ -147,10 +147,18 @@ class ContainerService {
     bool stdin = false, stdout = true, stderr = true;
     std::string detach_keys;  // docker's "ctrl-p,ctrl-q" form; "" the default
   };
-  // Checks what Attach needs before the API answers 101: the container
-  // exists and, for a stream, is running or can still start.
-  Result<bool> AttachTty(const std::string& name_or_id);
-  Status Attach(const std::string& name_or_id, const AttachOptions& options, int client_fd,
+  // Before the API answers 101: the container exists, and whether it has
+  // a tty. A stream to a container not yet started is registered, so that
+  // its start holds the first output until the attach is in place.
+  struct AttachTicket {
+    std::string id;
+    bool tty = false;
+    bool pending = false;
+  };
+  Result<AttachTicket> PrepareAttach(const std::string& name_or_id, bool stream);
+  // Ends a prepared attach that never ran (the client went).
+  void CancelAttach(const AttachTicket& ticket);
+  Status Attach(const AttachTicket& ticket, const AttachOptions& options, int client_fd,
                 std::string client_buffered);
 
   ImageService& images() { return images_; }

@@ -164,6 +164,13 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
   std::vector<std::string> args = {"--id",        rec.id,    "--bundle",       bundle,
                                    "--state-dir", state_dir, "--runtime-root", RuntimeRoot()};
   if (config.tty) args.push_back("--tty");
+  {
+    // An attach waiting for this start (docker run, start -a) must see
+    // the first bytes: the shim holds the output until it is there.
+    auto live = LiveOf(rec.id);
+    std::lock_guard lock(mu_);
+    if (live->attaches_pending > 0) args.insert(args.end(), {"--attach-wait", "3000"});
+  }
   if (config.open_stdin) args.push_back("--stdin");
   if (!rec.log_path.empty()) {
     args.insert(args.end(), {"--log-path", rec.log_path});

@@ -202,6 +202,7 @@ Status SetUp(const ShimOptions& o, Undo& undo, RunningContainer& c) {
   c.state_dir = o.state_dir;
   c.pid = *pid;
   c.tty = o.tty;
+  c.attach_wait_ms = o.attach_wait_ms;
   return Ok();
 }
 

@@ -19,7 +19,11 @@ struct ShimOptions {
   std::string runtime_root;  // the runtime library's --root
   bool tty = false;          // the process has a pty (config process.terminal)
   bool open_stdin = false;   // keep a stdin for attach clients to write to
-  LogFileOptions log;        // path "" = no log file
+  // Holds the container's output (in its pipes or pty) until the first
+  // attach client is there, for at most this long: `docker run` attaches
+  // before it starts the container and must see its first bytes.
+  int attach_wait_ms = 0;
+  LogFileOptions log;  // path "" = no log file
 };
 
 // Forks the shim (new session, child subreaper) and waits for its report.

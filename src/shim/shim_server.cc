@@ -152,6 +152,7 @@ class Server {
     record_.started_at = c_.started_at;
     stdin_.fd = std::move(c_.in);
     stdin_.tty = c_.tty;
+    if (c_.attach_wait_ms > 0) hold_until_ = NowMs() + c_.attach_wait_ms;
   }
   int Run();
 
@@ -192,6 +193,9 @@ class Server {
   bool finalized_ = false;
   int status_ = 0;
   int64_t drain_deadline_ = 0, linger_deadline_ = 0;
+  // While set, the container's output is not read (it waits in the
+  // kernel's buffers) until an attach client comes or this time passes.
+  int64_t hold_until_ = 0;
   bool release_pending_ = true;  // after launch, too
 };
 
@@ -485,6 +489,7 @@ void Server::Answer(Client& cl, const Request& r) {
     case Op::kAttach:
       cl.out += c_.tty ? "{\"ok\":true,\"tty\":true}\n" : "{\"ok\":true,\"tty\":false}\n";
       cl.attached = true;
+      hold_until_ = 0;
       cl.stdin_once = r.stdin_once;
       // After the exit there is no more output: the stream ends at once.
       if (finalized_) cl.finished = true;
@@ -803,8 +808,9 @@ int Server::Run() {
     slots.clear();
     add(c_.signal_fd.get(), POLLIN, {Src::kSignal});
     add(c_.listener.get(), POLLIN, {Src::kListener});
-    add(c_.out.get(), POLLIN, {Src::kOut});
-    add(c_.err.get(), POLLIN, {Src::kErr});
+    if (hold_until_ && (init_exited_ || NowMs() >= hold_until_)) hold_until_ = 0;
+    add(hold_until_ ? -1 : c_.out.get(), POLLIN, {Src::kOut});
+    add(hold_until_ ? -1 : c_.err.get(), POLLIN, {Src::kErr});
     add(stdin_.pending.empty() ? -1 : stdin_.fd.get(), POLLOUT, {Src::kStdin});
     for (auto& e : execs_) {
       if (e->report) add(e->report.get(), POLLIN, {Src::kReport, e.get()});
@@ -828,6 +834,7 @@ int Server::Run() {
     if (finalized_) deadline = linger_deadline_;
     int64_t exec_deadline = NextExecDeadline();
     if (exec_deadline >= 0 && (deadline < 0 || exec_deadline < deadline)) deadline = exec_deadline;
+    if (hold_until_ && (deadline < 0 || hold_until_ < deadline)) deadline = hold_until_;
     int timeout = -1;
     if (deadline >= 0) timeout = static_cast<int>(std::max<int64_t>(0, deadline - NowMs()));
     if (timeout == -1 && release_pending_) timeout = static_cast<int>(kIdleReleaseMs);
