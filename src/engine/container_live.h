@@ -19,7 +19,6 @@ struct ContainerService::Live {
   bool removed = false;
   int attaches_pending = 0;    // attach streams waiting for it to start
   int64_t last_exit_code = 0;  // of the latest exit taken
-  std::string last_error;
 };
 
 }  // namespace berth::engine

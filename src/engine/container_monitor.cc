@@ -109,7 +109,6 @@ void ContainerService::OnExit(const std::string& id, const ContainerState& exite
     live->running = false;
     live->exits++;
     live->last_exit_code = exited.exit_code;
-    live->last_error = exited.error;
   }
   cv_.notify_all();
   // --rm: removed once it has exited, as docker's daemon does it.
@@ -139,11 +138,12 @@ Result<WaitResult> ContainerService::Wait(const std::string& name_or_id, WaitCon
   std::unique_lock lock(mu_);
   uint64_t exits = live->exits;
   if (condition == WaitCondition::kNotRunning && !live->running)
-    return WaitResult{rec.state.exit_code, rec.state.error};
+    return WaitResult{rec.state.exit_code, ""};
   for (;;) {
     if (condition == WaitCondition::kRemoved ? live->removed : live->exits != exits)
-      return WaitResult{live->exits != exits ? live->last_exit_code : rec.state.exit_code,
-                        live->exits != exits ? live->last_error : rec.state.error};
+      // Error stays empty: docker's wait reports only the status code of
+      // a container that ran (how it ended is in inspect's State.Error).
+      return WaitResult{live->exits != exits ? live->last_exit_code : rec.state.exit_code, ""};
     if (closing_) return FailAs(ECANCELED, "the daemon is shutting down");
     cv_.wait_for(lock, std::chrono::milliseconds(200));
     if (cancelled && cancelled()) return FailAs(ECANCELED, "the client went away");

@@ -39,7 +39,7 @@ Result<std::unique_ptr<ContainerService>> ContainerService::Open(
   std::unique_ptr<ContainerService> s(
       new ContainerService(options, images, std::move(store), std::move(on_event)));
   TRY(MkdirAll(options.data_root + "/containers", 0711));
-  TRY(MkdirAll(options.exec_root + "/containers", 0711));
+  TRY(MkdirAll(options.exec_root + "/c", 0711));
   TRY(MkdirAll(s->RuntimeRoot(), 0711));
   ContainerService* self = s.get();
   images.SetImageUsers(
@@ -63,7 +63,9 @@ std::string ContainerService::BundleDir(const std::string& id) const {
   return options_.data_root + "/containers/" + id;
 }
 std::string ContainerService::StateDir(const std::string& id) const {
-  return options_.exec_root + "/containers/" + id;
+  // A unix socket's path holds at most 107 bytes: the shim's goes under a
+  // short name (96 bits of the ID).
+  return options_.exec_root + "/c/" + id.substr(0, 24);
 }
 std::string ContainerService::RuntimeRoot() const { return options_.exec_root + "/runtime"; }
 

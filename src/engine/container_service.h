@@ -8,8 +8,9 @@
 //                                         (the overlay, mounted while it
 //                                         runs), hostname, hosts,
 //                                         resolv.conf, <id>-json.log
-//   <exec_root>/containers/<id>/          the shim's shim.sock, shim.pid,
-//                                         exit.json
+//   <exec_root>/c/<first 24 hex of id>/   the shim's shim.sock, shim.pid,
+//                                         exit.json (short: a socket path
+//                                         holds at most 107 bytes)
 //   <exec_root>/runtime/<id>/             the runtime library's record
 //   snapshots/active/<id>                 its writable layer
 // The SQLite record (container_store.h) is written last on create and

@@ -17,6 +17,7 @@
 #include "engine/container_live.h"
 #include "engine/container_service.h"
 #include "engine/container_spec.h"
+#include "engine/shim_client.h"
 #include "spec/runtime_spec.h"
 
 namespace berth::engine {
@@ -178,6 +179,9 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
     if (lc.max_size > 0) args.insert(args.end(), {"--log-max-size", std::to_string(lc.max_size)});
     if (lc.max_file > 1) args.insert(args.end(), {"--log-max-file", std::to_string(lc.max_file)});
   }
+  // Taken before: a short-lived process may have exited (FinishedAt) by
+  // the time the launch returns.
+  std::string started_at = NowRfc3339Nano();
   auto pid = LaunchShim(options_.shim_binary, args);
   if (!pid) {
     unmount();
@@ -185,13 +189,18 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
     return failed(pid.error());
   }
 
-  // 4. Running: the record, a monitor on the shim, the event.
+  // 4. Running: the record (with the init's pid, which the shim knows),
+  // a monitor on the shim, the event.
+  int64_t init_pid = 0;
+  if (auto conn = ShimConnection::Connect(state_dir + "/shim.sock")) {
+    if (auto st = conn->Call({{"op", "state"}})) init_pid = st->value("pid", int64_t{0});
+  }
   rec.state.status = ContainerStatus::kRunning;
-  rec.state.pid = *pid;
+  rec.state.pid = init_pid;
   rec.state.exit_code = 0;
   rec.state.oom_killed = false;
   rec.state.error.clear();
-  rec.state.started_at = NowRfc3339Nano();
+  rec.state.started_at = started_at;
   TRY(store_.SetState(rec.id, rec.state));
   WatchShim(rec.id);
   Emit(rec, "start");

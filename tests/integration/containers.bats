@@ -15,7 +15,9 @@ setup_file() {
   export T
   mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/tmp"
   cp "$(command -v busybox)" "$T/rootfs/bin/busybox"
-  for a in $("$T/rootfs/bin/busybox" --list); do ln -sf busybox "$T/rootfs/bin/$a"; done
+  for a in $("$T/rootfs/bin/busybox" --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$T/rootfs/bin/$a"
+  done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n' >"$T/rootfs/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$T/rootfs/etc/group"
   tar -C "$T/rootfs" --numeric-owner -cf "$T/rootfs.tar" .
@@ -106,7 +108,7 @@ state() {
 }
 
 @test "a command that does not exist: exit 127, the container stays created, nothing runs" {
-  run b run --name nocmd bb:1 /no/such/binary
+  run -127 b run --name nocmd bb:1 /no/such/binary
   echo "$output"
   [ "$status" -eq 127 ]
   [[ "$output" == *"no such file or directory"* || "$output" == *"not found"* ]]
@@ -114,7 +116,7 @@ state() {
   [ "$(api GET /containers/nocmd/json | jq .State.ExitCode)" -eq 127 ]
   # Nothing mounted, no shim state left.
   ! grep -q "$DATA/containers" /proc/mounts
-  [ -z "$(ls "$T/run/containers")" ]
+  [ -z "$(ls "$T/run/c")" ]
 }
 
 @test "names: unique, generated like docker's, 409 on a conflict" {
@@ -163,20 +165,20 @@ state() {
 }
 
 @test "wait: not-running, next-exit and removed; a client that leaves hurts nothing" {
-  b run -d --name w bb:1 sh -c 'sleep 1; exit 4' >/dev/null
+  b run -d --name waiter bb:1 sh -c 'sleep 1; exit 4' >/dev/null
   # A waiter that disconnects after 0.2 s.
-  api POST '/containers/w/wait?condition=next-exit' --max-time 0.2 || true
-  run api POST /containers/w/wait
+  api POST '/containers/waiter/wait?condition=next-exit' --max-time 0.2 || true
+  run api POST /containers/waiter/wait
   [ "$(echo "$output" | jq .StatusCode)" -eq 4 ]
   # not-running on an exited container answers at once.
-  run api POST /containers/w/wait
+  run api POST /containers/waiter/wait
   [ "$(echo "$output" | jq .StatusCode)" -eq 4 ]
-  b wait w | grep -qx 4
+  b wait waiter | grep -qx 4
   # removed: answered when the container is gone.
-  api POST '/containers/w/wait?condition=removed' >"$T/waited" &
+  api POST '/containers/waiter/wait?condition=removed' >"$T/waited" &
   waiter=$!
   sleep 0.3
-  b rm w >/dev/null
+  b rm waiter >/dev/null
   wait "$waiter"
   [ "$(jq .StatusCode "$T/waited")" -eq 4 ]
   # The daemon still answers.
@@ -184,37 +186,37 @@ state() {
 }
 
 @test "pause and unpause freeze the container; top lists its processes; rename" {
-  b run -d --name p bb:1 sh -c 'exec sleep 1000' >/dev/null
-  b pause p
-  [ "$(state p)" = paused ]
-  pid=$(api GET /containers/p/json | jq .State.Pid)
+  b run -d --name paused bb:1 sh -c 'exec sleep 1000' >/dev/null
+  b pause paused
+  [ "$(state paused)" = paused ]
+  pid=$(api GET /containers/paused/json | jq .State.Pid)
   grep -q '^State:.*(stopped)\|^State:.*T' "/proc/$pid/status" || \
     [ "$(cat /sys/fs/cgroup/freezer/berth/*/freezer.state 2>/dev/null | head -1)" = FROZEN ]
-  code=$(api POST /containers/p/pause -o /dev/null -w '%{http_code}')
+  code=$(api POST /containers/paused/pause -o /dev/null -w '%{http_code}')
   [ "$code" = 409 ]
-  b unpause p
-  [ "$(state p)" = running ]
-  run b top p
+  b unpause paused
+  [ "$(state paused)" = running ]
+  run b top paused
   [[ "$output" == *"sleep 1000"* ]]
-  b rename p q
-  [ "$(api GET /containers/q/json | jq -r .Name)" = /q ]
-  [ "$(api GET /containers/p/json -o /dev/null -w '%{http_code}')" = 404 ]
+  b rename paused q2
+  [ "$(api GET /containers/q2/json | jq -r .Name)" = /q2 ]
+  [ "$(api GET /containers/paused/json -o /dev/null -w '%{http_code}')" = 404 ]
 }
 
 @test "logs: tail, timestamps, stderr only, follow until the container exits" {
-  b run -d --name l bb:1 sh -c 'for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; sleep 1; echo last' >/dev/null
-  wait_for sh -c "$BERTH -H unix://$SOCK logs l | grep -q line5"
-  run b logs --tail 2 l
+  b run -d --name logger bb:1 sh -c 'for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; sleep 1; echo last' >/dev/null
+  wait_for sh -c "$BERTH -H unix://$SOCK logs logger | grep -q line5"
+  run b logs --tail 2 logger
   [[ "$output" == *line5* ]]
   [[ "$output" != *line3* ]]
-  run b logs -t l
+  run b logs -t logger
   [[ "${lines[0]}" =~ ^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T.*Z\ line1$ ]]
-  api GET '/containers/l/logs?stderr=1' -o "$T/err"
+  api GET '/containers/logger/logs?stderr=1' -o "$T/err"
   # One stderr frame: stream 2, then the text.
   [ "$(head -c1 "$T/err" | od -An -tu1 | tr -d ' ')" = 2 ]
   grep -q oops "$T/err"
   # follow ends when the container exits, with the last line.
-  run timeout 10 "$BERTH" -H "unix://$SOCK" logs -f l
+  run timeout 10 "$BERTH" -H "unix://$SOCK" logs -f logger
   [ "$status" -eq 0 ]
   [[ "$output" == *last* ]]
 }
@@ -250,7 +252,7 @@ state() {
   b run -d --name orphan bb:1 sleep 1000 >/dev/null
   pid=$(api GET /containers/orphan/json | jq .State.Pid)
   id=$(api GET /containers/orphan/json | jq -r .Id)
-  shim=$(cat "$T/run/containers/$id/shim.pid")
+  shim=$(cat "$T/run/c/${id:0:24}/shim.pid")
   kill -9 "$shim"
   # berthd's monitor notices, kills what the shim left and reports it.
   run timeout 10 "$BERTH" -H "unix://$SOCK" wait orphan
