@@ -27,6 +27,8 @@ void AddSystemRoutes(Router& r, ApiContext& ctx);     // /_ping, /version, /info
 void AddImageRoutes(Router& r, ApiContext& ctx);      // /images/...
 void AddContainerRoutes(Router& r, ApiContext& ctx);  // /containers/...
 void AddEventRoutes(Router& r, ApiContext& ctx);      // /events
+// /containers/{id}/exec, /exec/..., /containers/{id}/changes and export
+void AddExecRoutes(Router& r, ApiContext& ctx);
 
 // The HTTP status docker uses for an engine error: ENOENT 404, EEXIST and
 // EBUSY 409, EINVAL 400, EACCES 403, anything else 500.

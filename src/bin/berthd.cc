@@ -124,6 +124,7 @@ Status Run(engine::DaemonConfig cfg) {
   api::AddSystemRoutes(router, ctx);
   api::AddImageRoutes(router, ctx);
   api::AddContainerRoutes(router, ctx);
+  api::AddExecRoutes(router, ctx);
   api::AddEventRoutes(router, ctx);
   auto server = TRY(api::UnixServer::Listen(cfg.socket_path, router));
   std::string pid_path = cfg.exec_root + "/berthd.pid";

@@ -150,6 +150,7 @@ Status ContainerService::RemoveLocked(const ContainerRecord& rec) {
   (void)RemoveAll(StateDir(rec.id));
   {
     std::lock_guard lock(mu_);
+    std::erase_if(execs_, [&](const auto& e) { return e.second.container_id == rec.id; });
     if (auto it = live_.find(rec.id); it != live_.end()) {
       it->second->removed = true;
       live_.erase(it);

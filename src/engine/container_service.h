@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "engine/container_changes.h"
 #include "engine/container_config.h"
 #include "engine/container_store.h"
 #include "engine/image_service.h"
@@ -162,6 +163,45 @@ class ContainerService {
   Status Attach(const AttachTicket& ticket, const AttachOptions& options, int client_fd,
                 std::string client_buffered);
 
+  // docker diff: the writable layer against the image's layers.
+  Result<std::vector<Change>> Changes(const std::string& name_or_id);
+  // docker export: a tar of the container's whole root filesystem through
+  // `write` (mounted for the while if the container is not running).
+  Status Export(const std::string& name_or_id,
+                const std::function<Status(std::string_view)>& write);
+
+  // docker exec: a process run in a running container by its shim.
+  struct ExecConfig {
+    std::vector<std::string> cmd;
+    std::vector<std::string> env;  // KEY=VALUE over the container's
+    std::string user;              // empty: the container's
+    std::string working_dir;       // empty: the container's
+    bool tty = false;
+    bool attach_stdin = false, attach_stdout = true, attach_stderr = true;
+    std::string detach_keys;
+  };
+  struct ExecInfo {
+    std::string id, container_id;
+    ExecConfig config;
+    bool running = false;
+    std::optional<int64_t> exit_code;  // once it has ended
+    int64_t pid = 0;
+  };
+  // EBUSY "Container X is not running" (409) unless it runs; EINVAL for
+  // an empty command or a bad user.
+  Result<std::string> ExecCreate(const std::string& name_or_id, ExecConfig config);
+  Result<ExecInfo> ExecInspect(const std::string& exec_id);
+  // Runs it. Detached: returns once it started. Otherwise relays its
+  // stdio over `client_fd` (already taken over by the API) until it ends;
+  // its exit code is recorded before this returns. A process that cannot
+  // be started gets docker's message on the stream and exit code 126
+  // (127 when the command is not found). EBUSY when already started.
+  Status ExecStart(const std::string& exec_id, bool detach, int client_fd,
+                   std::string client_buffered);
+  // Checks before the API answers 101 (ENOENT, EBUSY), and whether it has a tty.
+  Result<bool> ExecPrepare(const std::string& exec_id);
+  Status ExecResize(const std::string& exec_id, unsigned height, unsigned width);
+
   ImageService& images() { return images_; }
   const ContainerServiceOptions& options() const { return options_; }
 
@@ -205,6 +245,9 @@ class ContainerService {
   std::mutex mu_;  // guards live_; state changes notify cv_
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Live>> live_;
+  std::map<std::string, ExecInfo> execs_;
+  // Takes an exec's end: its record and the exec_die event.
+  void ExecEnded(const std::string& exec_id, int64_t exit_code);
   std::atomic<bool> closing_{false};
   std::atomic<int> monitors_{0};
 };

@@ -213,6 +213,7 @@ void ContainerService::WatchShim(const std::string& id) {
     std::lock_guard lock(mu_);
     live->running = true;
   }
+  cv_.notify_all();  // an attach waiting for the start connects now
   std::thread([this, id] { Monitor(id); }).detach();
 }
 

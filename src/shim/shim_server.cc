@@ -489,6 +489,7 @@ void Server::Answer(Client& cl, const Request& r) {
     case Op::kAttach:
       cl.out += c_.tty ? "{\"ok\":true,\"tty\":true}\n" : "{\"ok\":true,\"tty\":false}\n";
       cl.attached = true;
+      if (hold_until_ && init_exited_) drain_deadline_ = NowMs() + kDrainMs;
       hold_until_ = 0;
       cl.stdin_once = r.stdin_once;
       // After the exit there is no more output: the stream ends at once.
@@ -794,7 +795,8 @@ int Server::Run() {
     // Drop clients that are gone or done; end the execs that are.
     DropClients();
     CheckExecs();
-    if (init_exited_ && !finalized_ && ((!c_.out && !c_.err) || NowMs() >= drain_deadline_))
+    if (init_exited_ && !finalized_ && !hold_until_ &&
+        ((!c_.out && !c_.err) || NowMs() >= drain_deadline_))
       Finalize();
     if (finalized_) {
       bool owed = false;
@@ -808,7 +810,12 @@ int Server::Run() {
     slots.clear();
     add(c_.signal_fd.get(), POLLIN, {Src::kSignal});
     add(c_.listener.get(), POLLIN, {Src::kListener});
-    if (hold_until_ && (init_exited_ || NowMs() >= hold_until_)) hold_until_ = 0;
+    // Held output waits for its attach even past the exit (a short-lived
+    // `docker run` container); the drain starts when the hold ends.
+    if (hold_until_ && NowMs() >= hold_until_) {
+      hold_until_ = 0;
+      if (init_exited_) drain_deadline_ = NowMs() + kDrainMs;
+    }
     add(hold_until_ ? -1 : c_.out.get(), POLLIN, {Src::kOut});
     add(hold_until_ ? -1 : c_.err.get(), POLLIN, {Src::kErr});
     add(stdin_.pending.empty() ? -1 : stdin_.fd.get(), POLLOUT, {Src::kStdin});
@@ -830,7 +837,7 @@ int Server::Run() {
       add(cl->fd.get(), ev, {Src::kClient, nullptr, cl.get()});
     }
     int64_t deadline = -1;
-    if (init_exited_ && !finalized_) deadline = drain_deadline_;
+    if (init_exited_ && !finalized_ && !hold_until_) deadline = drain_deadline_;
     if (finalized_) deadline = linger_deadline_;
     int64_t exec_deadline = NextExecDeadline();
     if (exec_deadline >= 0 && (deadline < 0 || exec_deadline < deadline)) deadline = exec_deadline;
