@@ -295,7 +295,17 @@ Result<ApiResponse> ApiClient::Download(std::string_view method, const std::stri
     }
     return Ok();
   };
-  return Do(method, path_and_query, "", -1, {}, &sink);
+  auto r = TRY(Do(method, path_and_query, "", -1, {}, &sink));
+  // The same negotiation as Call's (an error body never reaches the fd).
+  if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
+    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
+    auto it = ping.headers.find("api-version");
+    if (it != ping.headers.end() && it->second != version_) {
+      version_ = it->second;
+      return Do(method, path_and_query, "", -1, {}, &sink);
+    }
+  }
+  return r;
 }
 
 }  // namespace berth::cli

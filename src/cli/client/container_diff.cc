@@ -20,6 +20,7 @@ void AddDiffCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
       if (r->status != 200) return DaemonError(*r);
       auto j = nlohmann::json::parse(r->body, nullptr, false);
       if (!j.is_array()) return 0;  // null: nothing changed
+      // In the order the daemon lists them (dockerd: no particular one).
       // The API's Kind: 0 modified, 1 added, 2 deleted.
       for (const auto& c : j) {
         int64_t kind = IntField(c, "Kind");
