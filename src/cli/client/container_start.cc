@@ -61,8 +61,9 @@ int StartAttached(ClientOptions& o, const StartFlags& f) {
         "POST", ContainerPath(id) + "/wait?condition=" + (auto_remove ? "removed" : "next-exit"));
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // 304: it was running already; the attach goes on as docker's does.
   auto started = client.Call("POST", ContainerPath(id) + "/start");
-  if (!started || started->status / 100 != 2) {
+  if (!started || (started->status / 100 != 2 && started->status != 304)) {
     waiter.detach();
     return started ? DaemonError(*started) : LocalError(started.error());
   }
