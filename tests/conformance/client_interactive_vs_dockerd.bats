@@ -259,6 +259,23 @@ state() {
   [ "$output" = "$(dkc events --since "$since" --until "$until" --filter container=ev --filter event=die --format '{{json .}}')" ]
   run bb events --since "$since" --until "$until" --filter container=ev --format '{{.Action}} {{.Actor.Attributes.name}}'
   [ "${lines[0]}" = "create ev" ]
+  run bb events --filter foo
+  [ "$status" -eq 125 ]
+  [ "${lines[0]}" = 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)' ]
+}
+
+@test "events without --until streams what happens until interrupted" {
+  "$BERTH" -H "unix://$DAEMON_SOCK" events --filter container=live --format '{{.Action}}' >"$T/live" &
+  pid=$!
+  sleep 0.5
+  bb run --name live --network none bb:1 true
+  for _ in $(seq 50); do grep -qx die "$T/live" && break; sleep 0.1; done
+  # (A background job of a script ignores SIGINT: TERM stands in for ^C.)
+  kill -TERM "$pid"
+  wait "$pid" || true
+  [ "$(head -1 "$T/live")" = create ]
+  grep -qx start "$T/live"
+  grep -qx die "$T/live"
 }
 
 @test "diff lists what changed in the container's filesystem as docker does" {

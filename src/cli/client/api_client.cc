@@ -113,7 +113,9 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
   while (!p.is_done()) {
     p.get().body().data = chunk;
     p.get().body().size = sizeof chunk;
-    http::read(sock, buf, p, ec);
+    // read_some, not read: a stream (events, a followed log) must reach
+    // the sink as it arrives, not once 16 KiB of it have.
+    http::read_some(sock, buf, p, ec);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return Fail("read response from unix://{}: {}", socket_, ec.message());
     size_t n = sizeof chunk - p.get().body().size;

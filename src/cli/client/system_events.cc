@@ -95,7 +95,12 @@ void AddEventsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
       if (!f->until.empty()) add("until", ApiTimestamp(f->until, now));
       if (!f->filters.empty()) {
         auto filters = FiltersJson(f->filters);
-        if (!filters) return LocalError(filters.error());
+        if (!filters) {
+          std::fprintf(stderr, "invalid argument \"%s\" for \"-f, --filter\" flag: %s\n",
+                       f->filters.back().c_str(), filters.error().What().c_str());
+          std::fprintf(stderr, "See 'berth events --help'.\n");
+          return 125;
+        }
         add("filters", *filters);
       }
       auto r = o.Client().Stream("GET", "/events" + q, [&](std::string_view line) -> Status {
