@@ -1,5 +1,6 @@
 // The `berth` client's side of the Docker Engine API: HTTP/1.1 requests to
-// berthd (or dockerd) over its unix socket, whole or streamed by line.
+// berthd (or dockerd) over its unix socket, whole or streamed by line, or
+// hijacked into a raw two-way stream (attach, exec start).
 //
 // The socket comes from -H, else $DOCKER_HOST (unix:// only), else
 // /run/berth/berth.sock. Requests carry the /v1.47 prefix; a daemon that

@@ -114,7 +114,8 @@ void AddEventsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
           if (f->format.empty()) {
             out = DefaultLine(e);
           } else {
-            out = TRY(RenderGoTemplate(f->format, TemplateData(e)));
+            auto rendered = TRY(RenderGoTemplate(f->format, TemplateData(e)));
+            out = rendered;
           }
         }
         std::printf("%s\n", out.c_str());
