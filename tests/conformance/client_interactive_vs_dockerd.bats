@@ -69,6 +69,37 @@ state() {
   [ "$(dkc inspect -f '{{.State.ExitCode}}' it1)" = 3 ]
 }
 
+@test "run -it gives the terminal back as it found it (after an exit and after a detach)" {
+  # shellcheck disable=SC2016  # expanded by the inner shell
+  script='a=$(stty -g); "$0" -H "$1" run -it --rm --network none bb:1 sh; b=$(stty -g)
+    [ "$a" = "$b" ] && echo RESTORED-1
+    "$0" -H "$1" run -it --network none bb:1 sh; c=$(stty -g)
+    [ "$a" = "$c" ] && echo RESTORED-2'
+  run pty --expect '# ' --send 'exit\r' --expect RESTORED-1 --expect '# ' --send '\x10\x11' \
+    --expect RESTORED-2 -- sh -c "$script" "$BERTH" "unix://$DAEMON_SOCK"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *RESTORED-1* ]]
+  [[ "$output" == *RESTORED-2* ]]
+}
+
+@test "run -it killed by a signal still gives the terminal back" {
+  # shellcheck disable=SC2016  # expanded by the inner shell
+  script='exec 3<&0; a=$(stty -g); "$0" -H "$1" run -it --name killed --network none bb:1 sh <&3 &
+    sleep 2; [ "$a" != "$(stty -g)" ] && echo RAW; kill -TERM $!; wait $!; echo "rc=$?"
+    [ "$a" = "$(stty -g)" ] && echo RESTORED'
+  run pty --timeout 20 -- sh -c "$script" "$BERTH" "unix://$DAEMON_SOCK"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *RAW* ]]
+  [[ "$output" == *rc=143* ]]
+  [[ "$output" == *RESTORED* ]]
+}
+
+@test "run -t without -i: the terminal's output, no stdin" {
+  run bb run -t --rm --network none bb:1 sh -c 'echo tty; [ -t 0 ] && echo in-is-tty'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'tty\r\nin-is-tty\r')" ]
+}
+
 @test "run -it follows a window resize (SIGWINCH)" {
   run pty --size 24x80 --expect '# ' --resize 40x120 --sleep 0.5 --send 'stty size; exit\r' -- \
     "$BERTH" -H "unix://$DAEMON_SOCK" run -it --rm --network none bb:1 sh

@@ -8,7 +8,8 @@ stdin and stdout (and stderr, unless --stderr sends that to a file), with
 the window size given (default 24x80). The STEPs run in order while the
 command runs:
 
-    --expect TEXT   wait until the output so far contains TEXT
+    --expect TEXT   wait until TEXT shows in the output (after what the
+                    previous --expect matched)
     --send TEXT     type TEXT (backslash escapes: \\r, \\n, \\x10 for ctrl-p)
     --sleep S       wait S seconds (a float)
     --resize RxC    change the window size (the command gets SIGWINCH)
@@ -91,7 +92,7 @@ def main(argv):
         output.extend(data)
         return True
 
-    status, open_ = None, True
+    status, open_, mark = None, True, 0
     for kind, val in steps:
         if kind == "--send":
             os.write(master, unescape(val))
@@ -103,13 +104,14 @@ def main(argv):
                 open_ = pump(until - time.monotonic())
         elif kind == "--expect":
             want = unescape(val)
-            while want not in output:
+            while output.find(want, mark) < 0:
                 if not open_ or time.monotonic() > deadline:
                     status = 123
                     break
                 open_ = pump(min(0.1, deadline - time.monotonic()))
             if status is not None:
                 break
+            mark = output.find(want, mark) + len(want)
 
     # Drain until the command exits and its terminal goes quiet.
     while status is None:
