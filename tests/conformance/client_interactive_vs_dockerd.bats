@@ -167,6 +167,12 @@ state() {
   [[ "$output" == *'invalid argument "foo" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR'* ]]
 }
 
+@test "run -i moves megabytes through stdin and stdout intact" {
+  head -c 3000000 /dev/urandom >"$T/big"
+  "$BERTH" -H "unix://$DAEMON_SOCK" run -i --rm --network none bb:1 cat <"$T/big" >"$T/big.out"
+  cmp "$T/big" "$T/big.out"
+}
+
 @test "run -t without a terminal on stdin is refused as docker does" {
   run bash -c "echo | '$BERTH' -H 'unix://$DAEMON_SOCK' run -it --network none bb:1 true"
   [ "$status" -eq 1 ]
@@ -226,6 +232,18 @@ state() {
     "$BERTH" -H "unix://$DAEMON_SOCK" exec -it ext sh
   [ "$status" -eq 2 ]
   [[ "$output" == *$'\n33 77\r'* ]]
+}
+
+@test "exec -it: ctrl-p ctrl-q detaches as docker's exec does ('read escape sequence', 1)" {
+  bb run -d --name exdt --network none bb:1 sleep 1000 >/dev/null
+  run pty --stderr "$T/err" --expect '# ' --send '\x10\x11' -- \
+    "$BERTH" -H "unix://$DAEMON_SOCK" exec -it exdt sh
+  [ "$status" -eq 1 ]
+  [ "$(cat "$T/err")" = "read escape sequence" ]
+  run pty --stderr "$T/err2" --expect '# ' --send '\x10\x11' -- \
+    env DOCKER_HOST="unix://$DAEMON_SOCK" docker exec -it exdt sh
+  [ "$status" -eq 1 ]
+  [ "$(cat "$T/err2")" = "read escape sequence" ]
 }
 
 @test "exec of a missing binary prints the daemon's message and docker's exit code" {
