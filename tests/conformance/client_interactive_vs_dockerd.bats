@@ -34,6 +34,7 @@ setup_file() {
 
 teardown_file() {
   [ -n "${T:-}" ] || return 0
+  # shellcheck disable=SC2046  # one word an ID
   dk rm -f $(dk ps -aq) >/dev/null 2>&1 || true
   stop_dockerd
   clean_peers
@@ -122,6 +123,7 @@ state() {
 
 @test "attach to a running tty container, type into it, detach: docker's 'read escape sequence', 1" {
   bb run -dit --name at --network none bb:1 sh >/dev/null
+  # shellcheck disable=SC2016  # the container's shell expands it
   run pty --stderr "$T/err" --sleep 0.5 --send 'echo att$((40+2))\r' --expect att42 \
     --send '\x10\x11' -- "$BERTH" -H "unix://$DAEMON_SOCK" attach at
   [ "$status" -eq 1 ]
