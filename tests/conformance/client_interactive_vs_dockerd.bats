@@ -6,6 +6,7 @@
 # and types into it. Where the output's form matters it is compared with
 # what the docker CLI prints against the same daemon. Only setup_file knows
 # which daemon it is: point DAEMON_SOCK elsewhere and the tests stay.
+# shellcheck disable=SC2016  # $PATH, $FOO: the container's text, not ours
 
 bats_require_minimum_version 1.5.0
 
@@ -123,7 +124,6 @@ state() {
 
 @test "attach to a running tty container, type into it, detach: docker's 'read escape sequence', 1" {
   bb run -dit --name at --network none bb:1 sh >/dev/null
-  # shellcheck disable=SC2016  # the container's shell expands it
   run pty --stderr "$T/err" --sleep 0.5 --send 'echo att$((40+2))\r' --expect att42 \
     --send '\x10\x11' -- "$BERTH" -H "unix://$DAEMON_SOCK" attach at
   [ "$status" -eq 1 ]
@@ -358,6 +358,7 @@ state() {
 @test "unknown flags exit 125 in docker's words" {
   for c in "run --bogus bb:1" "exec --bogus x true" "attach --bogus x" "events --bogus" \
     "diff --bogus x" "export --bogus x" "start -a --bogus x"; do
+    # shellcheck disable=SC2086  # each entry is a command line
     run bb $c
     [ "$status" -eq 125 ]
     [[ "${lines[0]}" == "unknown flag: --bogus" ]]
