@@ -113,7 +113,9 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
   while (!p.is_done()) {
     p.get().body().data = chunk;
     p.get().body().size = sizeof chunk;
-    http::read(sock, buf, p, ec);
+    // read_some, not read: a stream (events, a followed log) must reach
+    // the sink as it arrives, not once 16 KiB of it have.
+    http::read_some(sock, buf, p, ec);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return Fail("read response from unix://{}: {}", socket_, ec.message());
     size_t n = sizeof chunk - p.get().body().size;
@@ -213,6 +215,77 @@ Result<ApiResponse> ApiClient::StreamRaw(std::string_view method, const std::str
   return r;
 }
 
+Result<HijackedConnection> ApiClient::HijackOnce(std::string_view method,
+                                                 const std::string& path_and_query,
+                                                 std::string_view body) {
+  asio::io_context io;
+  asio::local::stream_protocol::socket sock(io);
+  beast::error_code ec;
+  sock.connect(asio::local::stream_protocol::endpoint(socket_), ec);
+  if (ec)
+    return Fail("Cannot connect to the berth daemon at unix://{}. Is berthd running? ({})", socket_,
+                ec.message());
+  http::request<http::string_body> req;
+  req.method_string(std::string(method));
+  req.target("/v" + version_ + path_and_query);
+  req.version(11);
+  req.set(http::field::host, "berth");
+  req.set(http::field::user_agent, "berth-cli/0.1.0");
+  // The upgrade docker's CLI asks for: after the response the connection
+  // carries the container's stdio in both directions.
+  req.set(http::field::connection, "Upgrade");
+  req.set(http::field::upgrade, "tcp");
+  req.body() = std::string(body);
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
+  req.prepare_payload();
+  http::write(sock, req, ec);
+  if (ec) return Fail("send request to unix://{}: {}", socket_, ec.message());
+
+  beast::flat_buffer buf;
+  http::response_parser<http::string_body> p;
+  p.body_limit(boost::none);
+  http::read_header(sock, buf, p, ec);
+  if (ec) return Fail("read response from unix://{}: {}", socket_, ec.message());
+  HijackedConnection conn;
+  conn.response.status = static_cast<int>(p.get().result_int());
+  for (const auto& f : p.get()) {
+    std::string n(f.name_string());
+    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    conn.response.headers[n] = std::string(f.value());
+  }
+  if (!conn.Upgraded()) {
+    // An error before the hijack is an ordinary response with a body.
+    if (!p.is_done()) http::read(sock, buf, p, ec);
+    if (ec && ec != http::error::end_of_stream)
+      return Fail("read response from unix://{}: {}", socket_, ec.message());
+    conn.response.body = p.get().body();
+    return conn;
+  }
+  // What the parser read past the headers already belongs to the stream.
+  auto data = buf.data();
+  conn.pending.assign(static_cast<const char*>(data.data()), data.size());
+  conn.fd = UniqueFd(sock.release(ec));
+  if (ec) return Fail("take over the connection to unix://{}: {}", socket_, ec.message());
+  return conn;
+}
+
+Result<HijackedConnection> ApiClient::Hijack(std::string_view method,
+                                             const std::string& path_and_query,
+                                             std::string_view body) {
+  auto c = TRY(HijackOnce(method, path_and_query, body));
+  // The same negotiation as Call's.
+  if (c.response.status == 400 &&
+      c.response.ErrorMessage().find("is too new") != std::string::npos) {
+    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
+    auto it = ping.headers.find("api-version");
+    if (it != ping.headers.end() && it->second != version_) {
+      version_ = it->second;
+      return HijackOnce(method, path_and_query, body);
+    }
+  }
+  return c;
+}
+
 Result<ApiResponse> ApiClient::Download(std::string_view method, const std::string& path_and_query,
                                         int out_fd) {
   Sink sink = [&](std::string_view d) -> Status {
@@ -224,7 +297,17 @@ Result<ApiResponse> ApiClient::Download(std::string_view method, const std::stri
     }
     return Ok();
   };
-  return Do(method, path_and_query, "", -1, {}, &sink);
+  auto r = TRY(Do(method, path_and_query, "", -1, {}, &sink));
+  // The same negotiation as Call's (an error body never reaches the fd).
+  if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
+    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
+    auto it = ping.headers.find("api-version");
+    if (it != ping.headers.end() && it->second != version_) {
+      version_ = it->second;
+      return Do(method, path_and_query, "", -1, {}, &sink);
+    }
+  }
+  return r;
 }
 
 }  // namespace berth::cli

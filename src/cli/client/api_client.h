@@ -1,5 +1,6 @@
 // The `berth` client's side of the Docker Engine API: HTTP/1.1 requests to
-// berthd (or dockerd) over its unix socket, whole or streamed by line.
+// berthd (or dockerd) over its unix socket, whole or streamed by line, or
+// hijacked into a raw two-way stream (attach, exec start).
 //
 // The socket comes from -H, else $DOCKER_HOST (unix:// only), else
 // /run/berth/berth.sock. Requests carry the /v1.47 prefix; a daemon that
@@ -15,6 +16,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace berth::cli {
 
@@ -24,6 +26,17 @@ struct ApiResponse {
   std::string body;
   // The daemon's {"message": ...}, or the raw body.
   std::string ErrorMessage() const;
+};
+
+// A connection the daemon has handed over to raw bytes (attach, exec
+// start): what the container writes arrives on `fd`, what is written to
+// `fd` goes to its stdin. `pending` holds bytes of that stream that arrived
+// with the response headers.
+struct HijackedConnection {
+  ApiResponse response;  // 101 (or 200 from older daemons); else the error
+  UniqueFd fd;           // valid only when the upgrade succeeded
+  std::string pending;
+  bool Upgraded() const { return response.status == 101 || response.status == 200; }
 };
 
 class ApiClient {
@@ -52,6 +65,13 @@ class ApiClient {
   // arrives in (a followed log stream, which is binary and may never end).
   Result<ApiResponse> StreamRaw(std::string_view method, const std::string& path_and_query,
                                 const std::function<Status(std::string_view)>& on_data);
+  // Sends `Connection: Upgrade` + `Upgrade: tcp` with the request and, when
+  // the daemon answers 101 UPGRADED (or a plain 200 raw stream, as older
+  // daemons do), hands back the socket itself. Any other answer is read
+  // whole into `response` (a 404 "No such container" body) and `fd` is
+  // empty.
+  Result<HijackedConnection> Hijack(std::string_view method, const std::string& path_and_query,
+                                    std::string_view body = "");
   // As Call, with a 2xx response body written to `out_fd` as it arrives
   // (the tar stream of `save`).
   Result<ApiResponse> Download(std::string_view method, const std::string& path_and_query,
@@ -59,6 +79,8 @@ class ApiClient {
 
  private:
   using Sink = std::function<Status(std::string_view)>;
+  Result<HijackedConnection> HijackOnce(std::string_view method, const std::string& path_and_query,
+                                        std::string_view body);
   Result<ApiResponse> Do(std::string_view method, const std::string& path_and_query,
                          std::string_view body, int body_fd,
                          const std::map<std::string, std::string>& headers, const Sink* sink);

@@ -69,6 +69,14 @@ void AddContainerPruneCommand(CLI::App& parent, ClientOptions& o, ClientAction* 
 void AddContainerInspectCommand(CLI::App& parent, ClientOptions& o, ClientAction* a,
                                 bool any_object);
 
+// The attached half (attach_stream.cc plumbing): attach, exec; and diff,
+// export; events (system_events.cc).
+void AddAttachCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddExecCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddDiffCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddExportCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddEventsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+
 int ClientMain(int argc, char** argv);
 
 }  // namespace berth::cli

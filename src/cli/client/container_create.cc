@@ -51,6 +51,8 @@ void AddCreateFlags(CLI::App* cmd, const std::shared_ptr<CreateFlags>& f) {
       ->each([f](const std::string&) { f->stop_timeout_set = true; });
   cmd->add_flag("--init", f->init, "run an init inside the container");
   cmd->add_option("--log-opt", f->log_opts, "log driver options")->allow_extra_args(false);
+  cmd->add_option("-a,--attach", f->attach, "attach to STDIN, STDOUT or STDERR")
+      ->allow_extra_args(false);
   cmd->add_option("--network,--net", f->network, "connect a container to a network");
   cmd->add_option("--pid", f->pid, "PID namespace to use");
   cmd->add_option("--ipc", f->ipc, "IPC mode to use");
@@ -78,6 +80,20 @@ bool TakeImageAndArgs(CLI::App* cmd, CreateFlags& f, const std::string& cmd_name
   f.image = rest[0];
   f.args.assign(rest.begin() + 1, rest.end());
   return true;
+}
+
+AttachedStreams StreamsToAttach(const CreateFlags& f) {
+  AttachedStreams s;
+  if (f.detach) return s;
+  for (std::string a : f.attach) {
+    for (char& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (a == "stdin") s.in = true;
+    if (a == "stdout") s.out = true;
+    if (a == "stderr") s.err = true;
+  }
+  if (f.interactive) s.in = true;
+  if (f.attach.empty()) s.out = s.err = true;
+  return s;
 }
 
 namespace {
@@ -116,17 +132,28 @@ Result<json> CreateBody(const CreateFlags& f, const std::vector<std::string>& fi
         m != "shareable" && m != "none")
       return Fail("invalid namespace mode: {}", m);
 
+  for (const std::string& a : f.attach) {
+    std::string l = a;
+    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (l != "stdin" && l != "stdout" && l != "stderr")
+      return Fail(
+          "invalid argument \"{}\" for \"-a, --attach\" flag: valid streams are STDIN, "
+          "STDOUT and STDERR",
+          a);
+  }
+  AttachedStreams streams = StreamsToAttach(f);
   json config = {
       {"Hostname", f.hostname},
       {"Domainname", ""},
       {"User", f.user},
-      // Without -d the client would attach to stdout and stderr.
-      {"AttachStdin", f.interactive && !f.detach},
-      {"AttachStdout", !f.detach},
-      {"AttachStderr", !f.detach},
+      // The streams the client attaches to (none with -d); a container
+      // whose stdin is attached has it closed when the client's ends.
+      {"AttachStdin", streams.in},
+      {"AttachStdout", streams.out},
+      {"AttachStderr", streams.err},
       {"Tty", f.tty},
       {"OpenStdin", f.interactive},
-      {"StdinOnce", f.interactive && !f.detach},
+      {"StdinOnce", f.interactive && streams.in},
       {"Env", env},
       {"Cmd", f.args.empty() ? json(nullptr) : json(f.args)},
       {"Image", f.image},

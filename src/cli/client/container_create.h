@@ -20,6 +20,7 @@ struct CreateFlags {
   int stop_timeout = 0;
   bool stop_timeout_set = false;
   std::vector<std::string> env, env_files, labels, log_opts;
+  std::vector<std::string> attach;  // -a: STDIN, STDOUT, STDERR (any case)
   std::string network = "default", pid, ipc, uts;
   std::string image;
   std::vector<std::string> args;  // COMMAND and its ARGs
@@ -28,6 +29,13 @@ struct CreateFlags {
 // Adds the flags of create/run to `cmd` (IMAGE [COMMAND] [ARG...], flags
 // only before IMAGE, as docker parses them).
 void AddCreateFlags(CLI::App* cmd, const std::shared_ptr<CreateFlags>& f);
+
+// Which streams the client attaches to, as docker's CLI decides: those
+// named by -a, else stdout and stderr; stdin too with -i; none with -d.
+struct AttachedStreams {
+  bool in = false, out = false, err = false;
+};
+AttachedStreams StreamsToAttach(const CreateFlags& f);
 
 // Reads IMAGE [COMMAND] [ARG...] from what the flags left (docker stops
 // reading flags at IMAGE) into `f`; false after printing docker's error

@@ -38,6 +38,12 @@ std::string PsLabels(const nlohmann::json& labels);
 // "2026-12-02 07:41:00 +0000 UTC" (ps's CreatedAt).
 std::string GoTimeString(int64_t unix_seconds);
 
+// --since/--until as the API takes them, unix seconds: a Go duration
+// ("10m", "1h30m", "5s") counts back from `now`; an RFC 3339 time is
+// converted, as docker's CLI does; anything else is passed on for the
+// daemon to judge.
+std::string ApiTimestamp(const std::string& v, int64_t now);
+
 // "-f name=x -f status=exited" as the API's filters JSON
 // ({"name":{"x":true},"status":{"exited":true}}). A filter without "=" is
 // an error in docker's words ("bad format of filter (expected name=value)").

@@ -28,39 +28,6 @@ Status WriteAll(int fd, std::string_view d) {
   return Ok();
 }
 
-// --since/--until as the API takes them, unix seconds: a Go duration
-// ("10m", "1h30m", "5s") counts back from now; an RFC 3339 time is
-// converted, as docker's CLI does (the daemon reads only seconds[.nanos]);
-// anything else is passed on for the daemon to judge.
-std::string ApiTime(const std::string& v, int64_t now) {
-  if (v.empty()) return v;
-  int64_t total = 0, num = 0;
-  bool digits = false, ok = true;
-  for (size_t i = 0; i < v.size(); i++) {
-    char c = v[i];
-    if (c >= '0' && c <= '9') {
-      num = num * 10 + (c - '0');
-      digits = true;
-      continue;
-    }
-    int64_t unit = 0;
-    if (c == 'h') unit = 3600;
-    if (c == 's') unit = 1;
-    if (c == 'm') unit = (i + 1 < v.size() && v[i + 1] == 's') ? 0 : 60;
-    if (c == 'm' && unit == 0) i++;  // "ms": under a second, counts as 0
-    if ((unit == 0 && c != 'm') || !digits) {
-      ok = false;
-      break;
-    }
-    total += num * unit;
-    num = 0;
-    digits = false;
-  }
-  if (ok && !digits) return std::to_string(now - total);
-  if (int64_t secs = ParseRfc3339Seconds(v); secs > 0) return std::to_string(secs);
-  return v;  // plain seconds, or something the daemon will refuse
-}
-
 }  // namespace
 
 void AddLogsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
@@ -98,8 +65,8 @@ void AddLogsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
       if (f->follow) q += "&follow=1";
       if (f->timestamps) q += "&timestamps=1";
       if (f->details) q += "&details=1";
-      if (!f->since.empty()) q += "&since=" + UrlEncode(ApiTime(f->since, now));
-      if (!f->until.empty()) q += "&until=" + UrlEncode(ApiTime(f->until, now));
+      if (!f->since.empty()) q += "&since=" + UrlEncode(ApiTimestamp(f->since, now));
+      if (!f->until.empty()) q += "&until=" + UrlEncode(ApiTimestamp(f->until, now));
 
       LogDemuxer demux([](int stream, std::string_view payload) {
         return WriteAll(stream == 2 ? 2 : 1, payload);

@@ -42,6 +42,10 @@ void AddContainerCommands(CLI::App& app, ClientOptions& o, ClientAction* a) {
     AddLogsCommand(*p, o, a);
     AddTopCommand(*p, o, a);
     AddPortCommand(*p, o, a);
+    AddAttachCommand(*p, o, a);
+    AddExecCommand(*p, o, a);
+    AddDiffCommand(*p, o, a);
+    AddExportCommand(*p, o, a);
   }
   AddRmCommand(app, "rm", o, a);
   AddPsCommand(app, "ps", o, a);
@@ -100,6 +104,7 @@ int ClientMain(int argc, char** argv) {
   AddImportCommand(app, "import", o, &action);
   AddVersionCommand(app, o, &action);
   AddInfoCommand(app, o, &action);
+  AddEventsCommand(app, o, &action);
   AddLoginCommand(app, o, &action);
   AddLogoutCommand(app, &action);
   CLI::App* image = app.add_subcommand("image", "Manage images");
@@ -116,6 +121,9 @@ int ClientMain(int argc, char** argv) {
   AddImportCommand(*image, "import", o, &action);
   AddPruneCommand(*image, o, &action);
   AddContainerCommands(app, o, &action);
+  CLI::App* system = app.add_subcommand("system", "Manage berth");
+  system->require_subcommand(1);
+  AddEventsCommand(*system, o, &action);
 
   try {
     app.parse(argc, argv);
