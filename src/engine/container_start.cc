@@ -63,7 +63,14 @@ Status ContainerService::Start(const std::string& name_or_id) {
   std::lock_guard op(live->op);
   auto cur = TRY(store_.Get(rec.id));
   if (!cur) return FailAs(ENOENT, "No such container: {}", name_or_id);
-  return StartLocked(std::move(*cur));
+  bool auto_remove = cur->host_config.value("AutoRemove", false);
+  Status s = StartLocked(*cur);
+  // --rm: a container that could not start is removed too, as docker
+  // does (its client waits for the removal).
+  if (!s && auto_remove && s.error().code() != EALREADY) {
+    if (auto now = store_.Get(rec.id); now && *now) (void)RemoveLocked(**now);
+  }
+  return s;
 }
 
 Result<std::string> ContainerService::NamespacePath(const std::string& target,

@@ -16,21 +16,6 @@ std::string HumanSizeWithPrecision(double bytes, int precision) {
   return fmt::format("{:.{}g}{}", bytes, precision, kUnits[i]);
 }
 
-std::string HumanDuration(int64_t s) {
-  if (s < 1) return "Less than a second";
-  if (s == 1) return "1 second";
-  if (s < 60) return fmt::format("{} seconds", s);
-  int64_t m = s / 60, h = s / 3600;
-  if (m == 1) return "About a minute";
-  if (m < 60) return fmt::format("{} minutes", m);
-  if (h == 1) return "About an hour";
-  if (h < 48) return fmt::format("{} hours", h);
-  if (h < 24 * 7 * 2) return fmt::format("{} days", h / 24);
-  if (h < 24 * 30 * 2) return fmt::format("{} weeks", h / 24 / 7);
-  if (h < 24 * 365 * 2) return fmt::format("{} months", h / 24 / 30);
-  return fmt::format("{} years", h / 24 / 365);
-}
-
 std::string TimeAgo(int64_t unix_seconds, int64_t now) {
   if (unix_seconds <= 0) return "N/A";
   return HumanDuration(now - unix_seconds) + " ago";

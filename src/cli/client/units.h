@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
+
 namespace berth::cli {
 
 // go-units HumanSizeWithPrecision: decimal units, `precision` significant
@@ -13,9 +15,8 @@ namespace berth::cli {
 std::string HumanSizeWithPrecision(double bytes, int precision);
 // What `docker images` prints: 3 significant digits ("4.26MB", "123kB").
 inline std::string HumanSize3(double bytes) { return HumanSizeWithPrecision(bytes, 3); }
-// go-units HumanDuration: "Less than a second", "About a minute",
-// "3 hours", "2 weeks", ...
-std::string HumanDuration(int64_t seconds);
+// HumanDuration (go-units' wording) is base/clock.h's.
+using berth::HumanDuration;
 // "2 weeks ago" for a unix time, relative to `now`.
 std::string TimeAgo(int64_t unix_seconds, int64_t now);
 

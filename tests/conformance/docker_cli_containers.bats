@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# The real docker CLI against berthd, containers: run in the foreground
+# (output, exit codes, --rm), run -d and logs -f, exec (plain, stdin,
+# exit codes, a missing command, a stopped container), stop timeouts,
+# rm refusals, events, diff, export, inspect templates, and a berthd
+# killed with -9 while containers run. The image is a busybox rootfs
+# imported with `docker import`.
+
+load ../integration/daemon_helpers
+
+setup_file() {
+  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
+  command -v docker >/dev/null || skip "no docker CLI"
+  command -v busybox >/dev/null || skip "no busybox"
+  T=$(mktemp -d /tmp/berth-dkc-XXXXXX)
+  export T
+  mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/tmp"
+  cp "$(command -v busybox)" "$T/rootfs/bin/busybox"
+  for a in $("$T/rootfs/bin/busybox" --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$T/rootfs/bin/$a"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\n' >"$T/rootfs/etc/passwd"
+  printf 'root:x:0:\n' >"$T/rootfs/etc/group"
+  tar -C "$T/rootfs" --numeric-owner -cf "$T/rootfs.tar" .
+}
+
+teardown_file() {
+  [ -n "${T:-}" ] || return 0
+  rm -rf "$T"
+}
+
+setup() {
+  rm -rf "$T/data" "$T/run" "$T/berthd.log"
+  start_berthd
+  export DOCKER_HOST=unix://$SOCK
+  docker import "$T/rootfs.tar" bb:1 >/dev/null
+}
+
+teardown() {
+  for id in $(docker ps -aq 2>/dev/null); do docker rm -f "$id" >/dev/null 2>&1 || true; done
+  stop_berthd
+  for m in $(awk -v d="$T/data" '$2 ~ "^"d {print $2}' /proc/mounts | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
+  rm -rf "$T/data" "$T/run"
+}
+
+@test "docker run: output, stdin, exit status, --rm" {
+  run docker run --rm bb:1 echo hello
+  [ "$status" -eq 0 ]
+  [ "$output" = hello ]
+  run docker run --name three bb:1 sh -c 'echo out; echo err >&2; exit 3'
+  [ "$status" -eq 3 ]
+  [[ "$output" == *out* && "$output" == *err* ]]
+  [ "$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' three)" = "exited 3" ]
+  run sh -c 'echo piped | docker run -i --rm bb:1 cat'
+  [ "$output" = piped ]
+  # --rm left nothing: only "three" remains.
+  [ "$(docker ps -aq | wc -l)" -eq 1 ]
+  run -127 docker run --rm bb:1 /no/such/cmd
+  [[ "$output" == *"/no/such/cmd"* ]]
+  [[ "$output" == *"no such file or directory"* || "$output" == *"not found"* ]]
+}
+
+@test "docker run -d, ps, logs -f, stop with a timeout, rm refusals" {
+  id=$(docker run -d --name web bb:1 sh -c 'i=0; while [ $i -lt 5 ]; do echo n$i; i=$((i+1)); sleep 0.2; done; exec sleep 1000')
+  [ "$(docker ps -q --no-trunc)" = "$id" ]
+  run timeout 5 docker logs -f web
+  [[ "$output" == *n4* ]]
+  run docker rm web
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"You cannot remove a running container"* ]]
+  start=$(date +%s%N)
+  docker stop -t 1 web >/dev/null
+  took=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$took" -ge 900 ]
+  [ "$(docker inspect -f '{{.State.ExitCode}}' web)" = 137 ]
+  [ "$(docker ps -q | wc -l)" -eq 0 ]
+  [ "$(docker ps -aq | wc -l)" -eq 1 ]
+  docker rm web >/dev/null
+}
+
+@test "docker exec: output, stdin, exit codes, missing command, stopped container" {
+  docker run -d --name box bb:1 sleep 1000 >/dev/null
+  [ "$(docker exec box cat /etc/hostname)" = "$(docker inspect -f '{{.Config.Hostname}}' box)" ]
+  [ "$(echo abc | docker exec -i box cat)" = abc ]
+  run docker exec box sh -c 'exit 5'
+  [ "$status" -eq 5 ]
+  run -127 docker exec box nosuchcmd
+  [[ "$output" == *"executable file not found"* ]]
+  run docker exec -u nobody box id -u
+  [ "$status" -ne 0 ]
+  docker exec -d box sh -c 'echo detached > /tmp/d'
+  sleep 0.3
+  [ "$(docker exec box cat /tmp/d)" = detached ]
+  docker exec -e FOO=bar -w /tmp box sh -c 'echo $FOO $(pwd)' | grep -qx "bar /tmp"
+  docker stop -t 0 box >/dev/null
+  run docker exec box true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"is not running"* ]]
+}
+
+@test "docker diff, export, top, pause, rename, inspect templates" {
+  docker run -d --name work bb:1 sh -c 'echo x > /newfile; rm /bin/true; exec sleep 1000' >/dev/null
+  sleep 0.5
+  run docker diff work
+  [[ "$output" == *"A /newfile"* ]]
+  [[ "$output" == *"D /bin/true"* ]]
+  [[ "$output" == *"C /bin"* ]]
+  [[ "$output" != *"/etc/hosts"* ]]
+  docker export work | tar -t >"$T/list"
+  grep -qx newfile "$T/list"
+  grep -qx bin/busybox "$T/list"
+  ! grep -qx bin/true "$T/list"
+  docker top work | grep -q "sleep 1000"
+  docker pause work >/dev/null
+  [ "$(docker inspect -f '{{.State.Status}}' work)" = paused ]
+  docker unpause work >/dev/null
+  docker rename work job
+  [ "$(docker inspect -f '{{.Name}}' job)" = /job ]
+  [ "$(docker ps --format '{{.Names}}')" = job ]
+  docker inspect -f '{{json .State}}' job | jq -e '.Running == true and .Pid > 0'
+}
+
+@test "docker events: container create, start, die and destroy, filtered" {
+  since=$(date +%s)
+  docker run --rm --name ev bb:1 true
+  until=$(( $(date +%s) + 1 ))
+  run docker events --since "$since" --until "$until" --filter container=ev --format '{{.Action}}'
+  echo "$output"
+  [[ "$output" == *create* ]]
+  [[ "$output" == *start* ]]
+  [[ "$output" == *die* ]]
+  [[ "$output" == *destroy* ]]
+}
+
+@test "berthd killed with -9: docker ps, logs -f and wait stay right after a restart" {
+  docker run -d --name survivor bb:1 sh -c 'i=0; while [ $i -lt 20 ]; do echo t$i; i=$((i+1)); sleep 0.1; done; exit 4' >/dev/null
+  kill -9 "$(cat "$T/berthd.pid")"
+  wait_gone "$(cat "$T/berthd.pid")"
+  rm -f "$T/berthd.pid"
+  start_berthd
+  run timeout 20 docker logs -f survivor
+  [[ "$output" == *t0* && "$output" == *t19* ]]
+  [ "$(docker wait survivor)" = 4 ]
+  [ "$(docker inspect -f '{{.State.Status}}' survivor)" = exited ]
+}
