@@ -125,7 +125,8 @@ void WaitRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
   auto r = ctx.containers->Wait(name, c, [&out] { return out.ClientGone(); });
   if (!r) {
     if (r.error().code() != ECANCELED)
-      out.Write(JsonText({{"StatusCode", -1}, {"Error", {{"Message", r.error().What()}}}}) + "\n");
+      out.Write(JsonText(json{{"StatusCode", -1}, {"Error", {{"Message", r.error().What()}}}}) +
+                "\n");
     return;
   }
   json body = {{"StatusCode", r->status_code}, {"Error", nullptr}};

@@ -21,6 +21,10 @@ std::string JsonText(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string JsonText(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 void HttpResponder::SendJson(int status, const nlohmann::json& j) {
   Send(status, "application/json", JsonText(j) + "\n");
 }

@@ -77,6 +77,7 @@ using Handler = std::function<void(const HttpRequest&, HttpResponder&)>;
 // replaced by U+FFFD instead of failing. Every response body goes
 // through it: nlohmann's dump() would throw.
 std::string JsonText(const nlohmann::json& j);
+std::string JsonText(const nlohmann::ordered_json& j);
 
 // The %-decoding of a URL path component ('+' stays '+').
 std::string UrlDecode(std::string_view s);

@@ -92,7 +92,8 @@ Status ContainerService::Attach(const AttachTicket& ticket, const AttachOptions&
   // detach keys come.
   auto conn = ShimConnection::Connect(StateDir(rec.id) + "/shim.sock");
   if (!conn) return Ok();  // exited meanwhile
-  if (!conn->Call({{"op", "attach"}, {"stdin_once", config.stdin_once}})) return Ok();
+  if (!conn->Call({{"op", "attach"}, {"stdin_once", config.stdin_once && !config.tty}}))
+    return Ok();
   StreamRelay relay;
   relay.tty = config.tty;
   relay.want_stdout = options.stdout;

@@ -128,15 +128,10 @@ Result<EventFilter> ParseEventFilters(std::string_view filters_json) {
   return f;
 }
 
-json EventJson(const Event& e) {
-  json attrs = json::object();
-  for (const auto& [k, v] : e.attributes) attrs[k] = v;
-  json j = {{"Type", e.type},
-            {"Action", e.action},
-            {"Actor", {{"ID", e.actor_id}, {"Attributes", attrs}}},
-            {"scope", "local"},
-            {"time", e.time_nano / 1000000000},
-            {"timeNano", e.time_nano}};
+nlohmann::ordered_json EventJson(const Event& e) {
+  // dockerd's field order (its events.Message struct), which the docker
+  // CLI's {{json .}} keeps.
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
   // The fields of API < 1.22, which dockerd still fills for these two types
   // (and omits when empty).
   if (e.type == "container" || e.type == "image") {
@@ -147,6 +142,14 @@ json EventJson(const Event& e) {
       if (!from.empty()) j["from"] = from;
     }
   }
+  nlohmann::ordered_json attrs = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : e.attributes) attrs[k] = v;
+  j["Type"] = e.type;
+  j["Action"] = e.action;
+  j["Actor"] = {{"ID", e.actor_id}, {"Attributes", attrs}};
+  j["scope"] = "local";
+  j["time"] = e.time_nano / 1000000000;
+  j["timeNano"] = e.time_nano;
   return j;
 }
 

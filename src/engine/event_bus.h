@@ -69,7 +69,7 @@ Result<EventFilter> ParseEventFilters(std::string_view filters_json);
 // "Action","Actor":{"ID","Attributes"},"scope":"local","time","timeNano"};
 // the legacy status/id (and for a container, from = its image) only for
 // container and image events, as dockerd 20.10 fills them.
-nlohmann::json EventJson(const Event& e);
+nlohmann::ordered_json EventJson(const Event& e);
 
 class EventBus {
   struct Core;  // the ring and the subscribers, shared with every Subscription

@@ -106,7 +106,7 @@ TEST(EventJson, ContainerEventsCarryTheLegacyFields) {
   Event e = Container("die", "abc", "web");
   e.attributes["exitCode"] = "137";
   e.time_nano = 1700000000123456789;
-  nlohmann::json j = EventJson(e);
+  nlohmann::json j = nlohmann::json::parse(EventJson(e).dump());
   EXPECT_EQ(j["status"], "die");
   EXPECT_EQ(j["id"], "abc");
   EXPECT_EQ(j["from"], "busybox:latest");
@@ -120,16 +120,19 @@ TEST(EventJson, ContainerEventsCarryTheLegacyFields) {
 }
 
 TEST(EventJson, ImageEventsHaveNoFromOtherTypesNoLegacyFields) {
-  nlohmann::json img = EventJson(Image("pull", "busybox:latest", "busybox"));
+  nlohmann::json img =
+      nlohmann::json::parse(EventJson(Image("pull", "busybox:latest", "busybox")).dump());
   EXPECT_EQ(img["status"], "pull");
   EXPECT_EQ(img["id"], "busybox:latest");
   EXPECT_FALSE(img.contains("from"));
-  nlohmann::json net = EventJson(Event{"network", "connect", "n1", {{"container", "abc"}}, 1});
+  nlohmann::json net = nlohmann::json::parse(
+      EventJson(Event{"network", "connect", "n1", {{"container", "abc"}}, 1}).dump());
   EXPECT_FALSE(net.contains("status"));
   EXPECT_FALSE(net.contains("id"));
   EXPECT_FALSE(net.contains("from"));
   EXPECT_EQ(net["Actor"]["Attributes"]["container"], "abc");
-  nlohmann::json none = EventJson(Event{"daemon", "reload", "d", {}, 1});
+  nlohmann::json none =
+      nlohmann::json::parse(EventJson(Event{"daemon", "reload", "d", {}, 1}).dump());
   EXPECT_TRUE(none["Actor"]["Attributes"].is_object());
 }
 

@@ -1,5 +1,6 @@
 #include "engine/stream_relay.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,14 +10,13 @@
 
 #include "engine/detach_keys.h"
 #include "shim/shim_protocol.h"
-#include "sys/syscalls.h"
 
 namespace berth::engine {
 namespace {
 
-bool WriteAllTo(int fd, std::string_view data) {
-  return data.empty() || sys::WriteAll(fd, data.data(), data.size()) == 0;
-}
+// How much either direction holds before it stops reading its source: a
+// reader that stalls slows its writer down instead of growing memory.
+constexpr size_t kMaxPending = 256 * 1024;
 
 // Drops the frames of a stream the client did not ask for.
 class FrameFilter {
@@ -45,63 +45,108 @@ class FrameFilter {
   std::string buf_;
 };
 
+// Writes what it can of `pending` without blocking; false when the peer
+// is gone.
+bool Drain(int fd, std::string& pending) {
+  while (!pending.empty()) {
+    ssize_t n = ::send(fd, pending.data(), pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n <= 0) return false;
+    pending.erase(0, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Reads what is there without blocking: >0 bytes, 0 at end of file, -1
+// for nothing now, -2 for an error.
+ssize_t ReadSome(int fd, char* buf, size_t len) {
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, len, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return -1;
+    if (n < 0) return -2;
+    return n;
+  }
+}
+
 }  // namespace
 
 bool RelayStreams(const StreamRelay& r, int shim_fd, std::string shim_buffered, int client_fd,
                   std::string client_buffered) {
   FrameFilter filter(r.want_stdout || r.tty, r.want_stderr || r.tty);
-  auto to_client = [&](std::string_view d) {
-    if (r.tty || filter.PassAll()) return WriteAllTo(client_fd, d);
-    return WriteAllTo(client_fd, filter.Feed(d));
+  auto output = [&](std::string_view d) {
+    return r.tty || filter.PassAll() ? std::string(d) : filter.Feed(d);
   };
-  if (!to_client(shim_buffered)) return false;
-  std::vector<unsigned char> keys = r.detach_keys;
-  bool scan = !keys.empty();
-  DetachScanner scanner(keys.empty() ? std::vector<unsigned char>{0} : keys);
+  // Only a terminal's input is scanned, as docker does: a pipe may carry
+  // any bytes, the detach keys among them.
+  bool scan = r.tty && !r.detach_keys.empty();
+  DetachScanner scanner(scan ? r.detach_keys : std::vector<unsigned char>{0});
   bool detached = false;
-  auto from_client = [&](std::string_view d) -> bool {
-    std::string pass = scan ? scanner.Feed(d, &detached) : std::string(d);
-    if (!WriteAllTo(shim_fd, pass)) return false;
-    return !detached;
+  auto input = [&](std::string_view d) {
+    return scan ? scanner.Feed(d, &detached) : std::string(d);
   };
-  if (r.stdin && !from_client(client_buffered)) return detached;
-  bool client_open = r.stdin;
-  // A client without stdin (or whose stdin ended) is watched for hanging
-  // up altogether: POLLHUP, both directions closed. Its half-close alone
-  // (the docker CLI shuts its write side when it sends no stdin) is not
-  // the end.
+
+  std::string to_client = output(shim_buffered);
+  std::string to_shim = r.stdin ? input(client_buffered) : "";
+  if (detached) return true;
+  bool shim_open = true;       // the shim still sends
+  bool client_open = r.stdin;  // the client still sends
+  bool input_closed = false;   // the shim was told the input ended
+  char buf[32768];
   for (;;) {
-    bool watch_hangup = !client_open;
-    pollfd fds[2] = {{shim_fd, POLLIN, 0}, {-1, 0, 0}};
-    if (client_open) fds[1] = {client_fd, POLLIN, 0};
-    if (watch_hangup) fds[1] = {client_fd, 0, 0};
+    // The client's input ended: without a tty the process reads end of
+    // file and its output keeps coming; with one, as docker does, the
+    // attach ends there and the process keeps its terminal.
+    if (r.stdin && !client_open && to_shim.empty() && !input_closed) {
+      if (r.tty) return false;
+      ::shutdown(shim_fd, SHUT_WR);
+      input_closed = true;
+    }
+    if (!shim_open && to_client.empty()) return false;
+    pollfd fds[2] = {{shim_fd, 0, 0}, {client_fd, 0, 0}};
+    if (shim_open && to_client.size() < kMaxPending) fds[0].events |= POLLIN;
+    if (!to_shim.empty()) fds[0].events |= POLLOUT;
+    if (client_open && to_shim.size() < kMaxPending) fds[1].events |= POLLIN;
+    if (!to_client.empty()) fds[1].events |= POLLOUT;
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      break;
+      return false;
     }
-    char buf[32768];
+    // The client hung up altogether (its half-close alone is a client
+    // that sends nothing, as the docker CLI does without stdin).
+    if (fds[1].revents & POLLERR) return false;
+    if ((fds[1].revents & POLLHUP) && !client_open && !(fds[1].revents & POLLIN)) return false;
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = ::read(shim_fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // the process ended and all its output was sent
-      if (!to_client(std::string_view(buf, static_cast<size_t>(n)))) break;
-    }
-    if (client_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      ssize_t n = ::read(client_fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        // The client's end of input: the process's stdin closes; its
-        // output keeps coming.
-        client_open = false;
-        ::shutdown(shim_fd, SHUT_WR);
-        continue;
+      ssize_t n = ReadSome(shim_fd, buf, sizeof buf);
+      if (n == 0 || n == -2) {
+        shim_open = false;  // the process ended and all its output was sent
+      } else if (n > 0) {
+        to_client += output(std::string_view(buf, static_cast<size_t>(n)));
       }
-      if (!from_client(std::string_view(buf, static_cast<size_t>(n)))) break;
-    } else if (watch_hangup && (fds[1].revents & (POLLHUP | POLLERR))) {
-      break;
+    }
+    if (fds[1].revents & (POLLIN | POLLHUP)) {
+      if (client_open) {
+        ssize_t n = ReadSome(client_fd, buf, sizeof buf);
+        if (n == 0 || n == -2) {
+          client_open = false;
+        } else if (n > 0) {
+          to_shim += input(std::string_view(buf, static_cast<size_t>(n)));
+          if (detached) {
+            // What came before the keys still goes in.
+            (void)Drain(shim_fd, to_shim);
+            return true;
+          }
+        }
+      }
+    }
+    if (!Drain(client_fd, to_client)) return false;
+    if (!to_shim.empty() && !Drain(shim_fd, to_shim)) {
+      to_shim.clear();
+      client_open = false;
+      input_closed = true;
     }
   }
-  return detached;
 }
 
 }  // namespace berth::engine

@@ -2,8 +2,10 @@
 // hijacked connection and a shim's stream socket, both ways.
 // Output passes as the shim sends it (docker's 8-byte frames without a
 // tty, raw bytes with one), less the frames of a stream the client did not
-// ask for. Stdin is scanned for the detach keys; the client's end of input
-// half-closes the shim side (the process reads end of file).
+// ask for. A terminal's stdin is scanned for the detach keys. The client's
+// end of input half-closes the shim side without a tty (the process reads
+// end of file) and ends the relay with one. Neither side blocks the other:
+// each direction holds at most 256 KiB before it stops reading.
 // Blocking; returns when the shim's stream ends, the client goes, or the
 // detach keys came.
 #pragma once
@@ -17,7 +19,7 @@ struct StreamRelay {
   bool tty = false;
   bool want_stdout = true, want_stderr = true;
   bool stdin = false;                      // the client sends input
-  std::vector<unsigned char> detach_keys;  // empty: none
+  std::vector<unsigned char> detach_keys;  // with a tty; empty: none
 };
 
 // True when it ended on the detach keys.

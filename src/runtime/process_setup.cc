@@ -146,6 +146,13 @@ int ResolveExecutable(const InitPlan& p, char* out, size_t out_len, char* err, s
       std::snprintf(err, n, "exec: \"%s\": executable file not found", name);
       return -1;
     }
+    // A directory or a file without execute bits: runc's words, which
+    // engines map to exit 126.
+    if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
+      errno = 0;
+      std::snprintf(err, n, "exec: \"%s\": permission denied", name);
+      return -1;
+    }
     std::snprintf(out, out_len, "%s", name);
     return 0;
   }

@@ -13,32 +13,47 @@ bats_require_minimum_version 1.5.0
 load ../integration/daemon_helpers
 load ../integration/interop_helpers
 
+# The daemon: dockerd by default; TEST_DAEMON=berthd runs the same tests
+# against berthd (tests/CMakeLists.txt registers both).
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "dockerd needs root"
-  command -v dockerd >/dev/null || skip "no dockerd"
+  [ "$(id -u)" -eq 0 ] || skip "daemons need root"
   command -v docker >/dev/null || skip "no docker CLI"
   command -v busybox >/dev/null || skip "no busybox"
   command -v python3 >/dev/null || skip "no python3"
   T=$(mktemp -d /tmp/berth-icli-XXXXXX)
   export T
-  note_peer_cgroups
-  start_dockerd || skip "dockerd did not start"
-  export DAEMON_SOCK="$T/docker.sock"
+  if [ "${TEST_DAEMON:-dockerd}" = berthd ]; then
+    start_berthd
+    export DAEMON_SOCK="$SOCK"
+  else
+    command -v dockerd >/dev/null || skip "no dockerd"
+    note_peer_cgroups
+    start_dockerd || skip "dockerd did not start"
+    export DAEMON_SOCK="$T/docker.sock"
+  fi
   mkdir -p "$T/rootfs/bin"
   cp "$(command -v busybox)" "$T/rootfs/bin/busybox"
   for a in sh echo sleep cat true stty touch rm ls env id pwd; do
     ln -sf busybox "$T/rootfs/bin/$a"
   done
   tar -C "$T/rootfs" --numeric-owner -cf "$T/rootfs.tar" .
-  dk import "$T/rootfs.tar" bb:1 >/dev/null
+  DOCKER_HOST="unix://$DAEMON_SOCK" docker import "$T/rootfs.tar" bb:1 >/dev/null
 }
 
 teardown_file() {
   [ -n "${T:-}" ] || return 0
   # shellcheck disable=SC2046  # one word an ID
-  dk rm -f $(dk ps -aq) >/dev/null 2>&1 || true
-  stop_dockerd
-  clean_peers
+  DOCKER_HOST="unix://$DAEMON_SOCK" docker rm -f \
+    $(DOCKER_HOST="unix://$DAEMON_SOCK" docker ps -aq) >/dev/null 2>&1 || true
+  if [ "${TEST_DAEMON:-dockerd}" = berthd ]; then
+    stop_berthd
+    for m in $(awk -v d="$T/data" '$2 ~ "^"d {print $2}' /proc/mounts | sort -r); do
+      umount -l "$m" 2>/dev/null || true
+    done
+  else
+    stop_dockerd
+    clean_peers
+  fi
   rm -rf "$T"
 }
 
