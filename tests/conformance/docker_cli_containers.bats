@@ -145,3 +145,31 @@ teardown() {
   [ "$(docker wait survivor)" = 4 ]
   [ "$(docker inspect -f '{{.State.Status}}' survivor)" = exited ]
 }
+
+# pty [pty_run options] -- CMD...: CMD on a fresh terminal (tests/lib/pty_run.py).
+pty() {
+  python3 "$SRC/tests/lib/pty_run.py" "$@"
+}
+
+@test "docker run -it through a terminal: output, window size, exit status" {
+  run pty --size 30x100 --expect '# ' --send 'echo hi-$((1+2)); stty size; exit 3\r' -- \
+    docker run -it --rm bb:1 sh
+  [ "$status" -eq 3 ]
+  [[ "$output" == *hi-3* ]]
+  [[ "$output" == *"30 100"* ]]
+}
+
+@test "docker run -it: ctrl-p ctrl-q detaches; docker attach; docker exec -it" {
+  run pty --expect '# ' --send '\x10\x11' -- docker run -it --name dt bb:1 sh
+  [ "$status" -eq 0 ]
+  [ "$(docker inspect -f '{{.State.Running}}' dt)" = true ]
+  # Attach again, type, detach: the shell is the same one.
+  run pty --send '\r' --expect '# ' --send 'echo attached-$((2*3))\r' --expect 'attached-6' \
+    --send '\x10\x11' -- docker attach dt
+  [[ "$output" == *attached-6* ]]
+  [ "$(docker inspect -f '{{.State.Running}}' dt)" = true ]
+  run pty --size 20x60 --expect '# ' --send 'tty; stty size; exit 4\r' -- docker exec -it dt sh
+  [ "$status" -eq 4 ]
+  [[ "$output" == */dev/pts/* ]]
+  [[ "$output" == *"20 60"* ]]
+}
