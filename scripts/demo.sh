@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# berth's main job, end to end as far as it goes today: an image is pushed
-# to a local registry (docker-registry, loopback only), berthd pulls it
-# (`berth pull`: parallel layer download, verified, unpacked into shared
-# overlay snapshots), and berth-runtime runs a container whose root is an
-# overlay of the pulled image's layers, running the image's own command.
-# Until the engine runs containers itself (`berth run`), this script mounts
-# the snapshot the way the engine will.
+# berth's main job, end to end: an image is pushed to a local registry
+# (docker-registry, loopback only), berthd pulls it (`berth pull`: parallel
+# layer download, verified, unpacked into shared overlay snapshots), and
+# `berth run` runs containers from it through berthd, each under its own
+# berth-shim with docker's security baseline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -14,7 +12,7 @@ BIN=$PWD/${BUILD_DIR:-build}/src/bin
 work=$(mktemp -d /tmp/berth-demo-XXXXXX)
 pids=()
 cleanup() {
-  umount "$work/bundle/rootfs" 2>/dev/null || true
+  "$BIN/berth" -H "unix://$work/berth.sock" rm -f demo web >/dev/null 2>&1 || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
@@ -42,19 +40,12 @@ image=127.0.0.1:$port/demo/app
 berth pull "$image"
 berth images
 
-echo "== a container from the image: its layers under an overlay, its command and env"
-top=$(berth inspect -f '{{.GraphDriver.Data.UpperDir}}' "$image")
-lower=$(berth inspect -f '{{.GraphDriver.Data.LowerDir}}' "$image")
-mkdir -p "$work/bundle/rootfs" "$work/upper" "$work/ovl-work"
-mount -t overlay overlay -o "lowerdir=$top:$lower,upperdir=$work/upper,workdir=$work/ovl-work" \
-  "$work/bundle/rootfs"
-mkdir -p "$work/bundle/rootfs"/{proc,sys,dev}
-(cd "$work/bundle" && "$BIN/berth-runtime" spec)
-cmd=$(berth inspect -f '{{json .Config.Cmd}}' "$image")
-env=$(berth inspect -f '{{json .Config.Env}}' "$image")
-cwd=$(berth inspect -f '{{.Config.WorkingDir}}' "$image")
-jq --argjson cmd "$cmd" --argjson env "$env" --arg cwd "$cwd" \
-  '.process.terminal = false | .process.args = ["sh", "-c", "echo \"pid $$ in $(pwd), GREETING=$GREETING\"; exec \"$@\"", "sh"] + $cmd
-   | .process.env += $env | .process.cwd = $cwd | .hostname = "berth-demo" | .root.readonly = false' \
-  "$work/bundle/config.json" >"$work/bundle/config.new" && mv "$work/bundle/config.new" "$work/bundle/config.json"
-"$BIN/berth-runtime" --root "$work/runtime" run --bundle "$work/bundle" "demo-$$"
+echo "== a container from the image, through berthd: berth run (its shim, its layers under an overlay)"
+berth run --rm --name demo "$image" sh -c 'echo "pid $$ in $(pwd) on $(hostname), GREETING=$GREETING"; cat /proc/self/status | grep -E "^(CapEff|Seccomp):"'
+echo "== a detached container, its logs, an exec, and a stop"
+berth run -d --name web "$image" sh -c 'echo serving; exec sleep 1000' >/dev/null
+berth ps
+berth exec web sh -c 'echo "exec sees: $(ls /app)"'
+berth logs web
+berth stop -t 1 web >/dev/null
+berth rm web >/dev/null
