@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -159,6 +160,29 @@ std::string JoinPath(std::string_view base, std::string_view path) {
   joined += '/';
   joined += path;
   return CleanPath(joined);
+}
+
+Result<std::vector<std::string>> ListDirAt(int dirfd, const std::string& path) {
+  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return FailErrno("open directory {}", path);
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    auto e = FailErrno("read directory {}", path);
+    ::close(fd);
+    return e;
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (dirent* ent = ::readdir(d)) {
+    std::string n = ent->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+    errno = 0;
+  }
+  int err = errno;
+  ::closedir(d);
+  if (err != 0) return FailCode(err, "read directory {}", path);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace berth

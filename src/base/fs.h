@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -32,6 +33,10 @@ Status RemoveAll(const std::string& path);
 
 // Absolute form of `path`, relative to `base` when `path` is relative.
 // Purely lexical ("a/../b" -> "b"); does not touch the filesystem.
+// The names in the directory open at `dirfd` (not "." and ".."), sorted;
+// `path` names it in errors. `dirfd` stays open and unmoved.
+Result<std::vector<std::string>> ListDirAt(int dirfd, const std::string& path);
+
 std::string JoinPath(std::string_view base, std::string_view path);
 std::string CleanPath(std::string_view path);
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/fs.h"
 #include "base/unique_fd.h"
 
 namespace berth::engine {
@@ -37,28 +38,6 @@ Result<UniqueFd> OpenDir(int dirfd, const std::string& name, const std::string& 
 }
 
 // The names in the directory open as `dirfd`, sorted.
-Result<std::vector<std::string>> ListDir(int dirfd, const std::string& path) {
-  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return FailErrno("open directory {}", path);
-  DIR* d = ::fdopendir(fd);
-  if (d == nullptr) {
-    auto e = FailErrno("read directory {}", path);
-    ::close(fd);
-    return e;
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (dirent* ent = ::readdir(d)) {
-    std::string n = ent->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-    errno = 0;
-  }
-  int err = errno;
-  ::closedir(d);
-  if (err != 0) return FailCode(err, "read directory {}", path);
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 // One directory as the image's merged layers show it: for each layer,
 // topmost first, that layer's directory at this path, or an invalid fd
@@ -107,7 +86,7 @@ Result<std::vector<std::string>> LowerEntries(const LowerView& view, const std::
   std::map<std::string, bool> seen;  // name -> shown (false: whited out above)
   for (const UniqueFd& d : view.dirs) {
     if (!d) continue;
-    for (const std::string& n : TRY(ListDir(d.get(), path))) {
+    for (const std::string& n : TRY(ListDirAt(d.get(), path))) {
       if (seen.contains(n)) continue;
       struct stat st;
       if (::fstatat(d.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -124,7 +103,7 @@ Result<std::vector<std::string>> LowerEntries(const LowerView& view, const std::
 // Adds the changes under the upper directory `dirfd` (at `path`, "" for the
 // root), whose image counterpart is `view`.
 Status Walk(int dirfd, const std::string& path, const LowerView& view, std::vector<Change>& out) {
-  for (const std::string& name : TRY(ListDir(dirfd, path.empty() ? "/" : path))) {
+  for (const std::string& name : TRY(ListDirAt(dirfd, path.empty() ? "/" : path))) {
     std::string child = path + "/" + name;
     struct stat st;
     if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {

@@ -72,6 +72,12 @@ void ContainerService::Monitor(const std::string& id) {
     } else {
       runtime::RuntimeOptions ro{.root = RuntimeRoot()};
       (void)runtime::Kill(ro, id, SIGKILL, true);
+      // Its cgroup can only go once the killed processes are gone.
+      for (int i = 0; i < 100; i++) {
+        auto pids = runtime::Processes(ro, id);
+        if (!pids || pids->empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
       (void)runtime::Delete(ro, id, true);
       exited.status = ContainerStatus::kExited;
       exited.exit_code = 137;

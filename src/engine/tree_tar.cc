@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fs.h"
 #include "base/unique_fd.h"
 
 namespace berth::engine {
@@ -26,28 +27,6 @@ using WriteFn = std::function<Status(std::string_view)>;
 using EntryPtr = std::unique_ptr<archive_entry, void (*)(archive_entry*)>;
 
 // The names in the directory open as `dirfd`, in bytewise order.
-Result<std::vector<std::string>> ListDir(int dirfd, const std::string& path) {
-  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return FailErrno("open directory {}", path);
-  DIR* d = ::fdopendir(fd);
-  if (d == nullptr) {
-    auto e = FailErrno("read directory {}", path);
-    ::close(fd);
-    return e;
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (dirent* ent = ::readdir(d)) {
-    std::string n = ent->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-    errno = 0;
-  }
-  int err = errno;
-  ::closedir(d);
-  if (err != 0) return FailCode(err, "read directory {}", path);
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 class TreeTar {
  public:
@@ -89,7 +68,7 @@ class TreeTar {
   // Every entry of the directory open as `dirfd`, whose archive name is
   // `prefix` ("" for the root, else "etc/").
   Status WalkDir(int dirfd, const std::string& prefix) {
-    for (const std::string& name : TRY(ListDir(dirfd, prefix.empty() ? "." : prefix)))
+    for (const std::string& name : TRY(ListDirAt(dirfd, prefix.empty() ? "." : prefix)))
       TRY(AddEntry(dirfd, name, prefix + name));
     return Ok();
   }

@@ -14,14 +14,7 @@ setup_file() {
   command -v busybox >/dev/null || skip "no busybox"
   T=$(mktemp -d /tmp/berth-dkc-XXXXXX)
   export T
-  mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/tmp"
-  cp "$(command -v busybox)" "$T/rootfs/bin/busybox"
-  for a in $("$T/rootfs/bin/busybox" --list); do
-    [ "$a" = busybox ] || ln -sf busybox "$T/rootfs/bin/$a"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\n' >"$T/rootfs/etc/passwd"
-  printf 'root:x:0:\n' >"$T/rootfs/etc/group"
-  tar -C "$T/rootfs" --numeric-owner -cf "$T/rootfs.tar" .
+  busybox_rootfs_tar "$T/rootfs.tar"
 }
 
 teardown_file() {
@@ -37,11 +30,7 @@ setup() {
 }
 
 teardown() {
-  for id in $(docker ps -aq 2>/dev/null); do docker rm -f "$id" >/dev/null 2>&1 || true; done
-  stop_berthd
-  for m in $(awk -v d="$T/data" '$2 ~ "^"d {print $2}' /proc/mounts | sort -r); do
-    umount -l "$m" 2>/dev/null || true
-  done
+  stop_berthd_and_containers
   rm -rf "$T/data" "$T/run"
 }
 
@@ -88,8 +77,10 @@ teardown() {
   [ "$status" -eq 5 ]
   run -127 docker exec box nosuchcmd
   [[ "$output" == *"executable file not found"* ]]
-  run docker exec -u nobody box id -u
+  [ "$(docker exec -u nobody box id -u)" = 65534 ]
+  run docker exec -u nosuchuser box id -u
   [ "$status" -ne 0 ]
+  [[ "$output" == *"unable to find user nosuchuser"* ]]
   docker exec -d box sh -c 'echo detached > /tmp/d'
   sleep 0.3
   [ "$(docker exec box cat /tmp/d)" = detached ]

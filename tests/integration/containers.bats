@@ -13,14 +13,7 @@ setup_file() {
   command -v busybox >/dev/null || skip "no busybox"
   T=$(mktemp -d /tmp/berth-ctr-XXXXXX)
   export T
-  mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/tmp"
-  cp "$(command -v busybox)" "$T/rootfs/bin/busybox"
-  for a in $("$T/rootfs/bin/busybox" --list); do
-    [ "$a" = busybox ] || ln -sf busybox "$T/rootfs/bin/$a"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n' >"$T/rootfs/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$T/rootfs/etc/group"
-  tar -C "$T/rootfs" --numeric-owner -cf "$T/rootfs.tar" .
+  busybox_rootfs_tar "$T/rootfs.tar"
 }
 
 teardown_file() {
@@ -35,12 +28,7 @@ setup() {
 }
 
 teardown() {
-  # Every container this test left, then the daemon.
-  for id in $(b ps -aq 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done
-  stop_berthd
-  for m in $(awk -v d="$T/data" '$2 ~ "^"d {print $2}' /proc/mounts | sort -r); do
-    umount -l "$m" 2>/dev/null || true
-  done
+  stop_berthd_and_containers
   rm -rf "$T/data" "$T/run"
 }
 
@@ -189,9 +177,13 @@ state() {
   b run -d --name paused bb:1 sh -c 'exec sleep 1000' >/dev/null
   b pause paused
   [ "$(state paused)" = paused ]
-  pid=$(api GET /containers/paused/json | jq .State.Pid)
-  grep -q '^State:.*(stopped)\|^State:.*T' "/proc/$pid/status" || \
-    [ "$(cat /sys/fs/cgroup/freezer/berth/*/freezer.state 2>/dev/null | head -1)" = FROZEN ]
+  id=$(api GET /containers/paused/json | jq -r .Id)
+  # Frozen by its cgroup: the v1 freezer here, cgroup.freeze on v2 hosts.
+  if [ -e "/sys/fs/cgroup/freezer/berth/$id/freezer.state" ]; then
+    [ "$(cat "/sys/fs/cgroup/freezer/berth/$id/freezer.state")" = FROZEN ]
+  else
+    [ "$(cat "/sys/fs/cgroup/berth/$id/cgroup.freeze")" = 1 ]
+  fi
   code=$(api POST /containers/paused/pause -o /dev/null -w '%{http_code}')
   [ "$code" = 409 ]
   b unpause paused

@@ -167,3 +167,29 @@ stop_auth_registries() {
     stop_pidfile "$f"
   done
 }
+
+# busybox_rootfs_tar TAR: a rootfs tarball of Debian's busybox-static with a
+# link per applet and a root (and nobody) user, for `berth import`.
+busybox_rootfs_tar() {
+  local r=$T/bb-rootfs
+  mkdir -p "$r/bin" "$r/etc" "$r/tmp"
+  cp "$(command -v busybox)" "$r/bin/busybox"
+  for a in $("$r/bin/busybox" --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n' >"$r/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+  tar -C "$r" --numeric-owner -cf "$1" .
+  rm -rf "$r"
+}
+
+# stop_berthd_and_containers: every container of the test's berthd removed,
+# the daemon stopped, and any mount left under its data root detached.
+stop_berthd_and_containers() {
+  local id
+  for id in $(b ps -aq 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done
+  stop_berthd
+  for m in $(awk -v d="$T/data" '$2 ~ "^"d {print $2}' /proc/mounts | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
+}
