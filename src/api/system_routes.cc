@@ -99,12 +99,22 @@ void AddSystemRoutes(Router& r, ApiContext& ctx) {
                                   {"Mirrors", ctx.config.registry_mirrors},
                                   {"Secure", true},
                                   {"Official", true}};
+    int64_t total = 0, running = 0, paused = 0;
+    if (ctx.containers) {
+      if (auto all = ctx.containers->List()) {
+        total = static_cast<int64_t>(all->size());
+        for (const auto& c : *all) {
+          running += c.state.status == engine::ContainerStatus::kRunning;
+          paused += c.state.status == engine::ContainerStatus::kPaused;
+        }
+      }
+    }
     out.SendJson(
         200, json{{"ID", ctx.daemon_id},
-                  {"Containers", 0},
-                  {"ContainersRunning", 0},
-                  {"ContainersPaused", 0},
-                  {"ContainersStopped", 0},
+                  {"Containers", total},
+                  {"ContainersRunning", running},
+                  {"ContainersPaused", paused},
+                  {"ContainersStopped", total - running - paused},
                   {"Images", images ? images->size() : 0},
                   {"Driver", "overlay2"},
                   {"DriverStatus", json::array({json::array({"Backing Filesystem", "overlayfs"})})},

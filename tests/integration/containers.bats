@@ -254,3 +254,27 @@ state() {
   ! kill -0 "$pid" 2>/dev/null
   b rm orphan
 }
+
+@test "info counts the containers by state; --init runs the command under an init" {
+  b run -d --name up1 bb:1 sleep 1000 >/dev/null
+  b create --name made bb:1 true >/dev/null
+  b run --name ran bb:1 true
+  api GET /info | jq -e '.Containers == 3 and .ContainersRunning == 1 and .ContainersStopped == 2'
+  # With --init, pid 1 is the init (tini or docker-init) and the command its child.
+  run b run --rm --init bb:1 sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; echo $PPID'
+  [[ "${lines[0]}" == /sbin/docker-init* ]]
+  [ "${lines[1]}" = 1 ]
+}
+
+@test "namespace modes: container:NAME joins another container's, host uses the host's" {
+  b run -d --name holder bb:1 sleep 1000 >/dev/null
+  pid=$(api GET /containers/holder/json | jq .State.Pid)
+  run b run --rm --network container:holder --pid container:holder bb:1 sh -c 'readlink /proc/1/exe; ls /proc | grep -c "^[0-9]"'
+  [ "$(readlink /proc/$pid/ns/net)" = "$(b run --rm --network container:holder bb:1 readlink /proc/self/ns/net)" ]
+  [[ "$output" == *busybox* ]]
+  run b run --rm --pid host bb:1 sh -c 'ls /proc | grep -c "^[0-9]"'
+  [ "$output" -gt 20 ]
+  run b run --rm --network container:nosuch bb:1 true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *nosuch* ]]
+}
