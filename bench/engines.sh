@@ -100,7 +100,7 @@ start_docker() {
     return 0
   fi
   CLI[docker]="docker -H unix://$W/docker.sock"
-  FRESH_RSS[docker]=$(($(rss_kb "$DOCKERD_PID") + $(rss_kb "$(pgrep -P "$DOCKERD_PID" -x containerd)")))
+  FRESH_RSS[docker]=$(($(rss_kb "$DOCKERD_PID") + $(rss_kb "$(pgrep -P "$DOCKERD_PID" -x containerd || true)")))
   if ! ${CLI[docker]} import -c 'CMD ["sh"]' "$W/rootfs.tar" bb:1 >/dev/null 2>"$W/docker-import.err"; then
     note "docker skipped: import failed: $(cat "$W/docker-import.err")"
     return 0
@@ -184,7 +184,8 @@ stop_pid() {
 pids_under() {
   local p
   for p in $(pgrep -x "$1" || true); do
-    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$W/" && echo "$p"
+    # (one that exited since pgrep saw it has no cmdline to read)
+    { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qF "$W/" && echo "$p"
   done
   return 0
 }
