@@ -98,9 +98,9 @@ row() {
 c_head() { echo "$1"; }
 c_rule() { echo ---; }
 c_daemons() { case $1 in berth) echo berthd ;; docker) echo "dockerd + containerd" ;; podman) echo "(none)" ;; esac; }
-c_fresh() { [ "$1" = podman ] && echo – || mb "${FRESH_RSS[$1]}"; }
-c_idle() { [ "$1" = podman ] && echo – || echo "$(mb "${IDLE[$1]}") (PSS $(mb "${IDLE_PSS[$1]}"))"; }
-c_busy() { [ "$1" = podman ] && echo – || echo "$(mb "${BUSY[$1]}") (PSS $(mb "${BUSY_PSS[$1]}"))"; }
+c_fresh() { if [ "$1" = podman ]; then echo –; else mb "${FRESH_RSS[$1]}"; fi; }
+c_idle() { if [ "$1" = podman ]; then echo –; else echo "$(mb "${IDLE[$1]}") (PSS $(mb "${IDLE_PSS[$1]}"))"; fi; }
+c_busy() { if [ "$1" = podman ]; then echo –; else echo "$(mb "${BUSY[$1]}") (PSS $(mb "${BUSY_PSS[$1]}"))"; fi; }
 c_mon() { echo "$(monitor_name "$1") ×${MON_N[$1]}"; }
 c_avg() { kib "${MON_AVG[$1]}"; }
 c_max() { kib "${MON_MAX[$1]}"; }

@@ -1,3 +1,6 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034,SC2046  # globals read by the scripts; client
+# command lines and flag lists are word lists, split on purpose
 # Shared by the engine-level benchmarks (container_run.sh,
 # container_burst.sh, daemon_rss.sh); sourced, not run. Starts berthd,
 # dockerd (with its own containerd) and podman, each with private data and
@@ -225,6 +228,14 @@ print_footer() {
   echo "Load average (1/5/15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(nproc) cores."
   local n
   for n in "${NOTES[@]}"; do echo "Note: $n"; done
+  # What berthd complained of during the run, for a failure to report.
+  if [ -f "$W/berthd.log" ]; then
+    n=$(grep -ciE 'error|warn|fail' "$W/berthd.log" || true)
+    if [ "$n" -gt 0 ]; then
+      echo "Note: berthd logged $n error or warning lines; the first ones are on stderr."
+      grep -iE 'error|warn|fail' "$W/berthd.log" | head -10 >&2
+    fi
+  fi
   return 0
 }
 
