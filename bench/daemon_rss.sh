@@ -13,7 +13,8 @@
 #
 # The engines are measured one after the other: each gets its N containers
 # (started at once, as in container_burst.sh), a few seconds to settle,
-# then its processes are read and its containers removed.
+# then its processes are read, its containers removed, and its daemons
+# read once more.
 #
 # Usage: bench/daemon_rss.sh [N]      (as root)
 # Environment: BERTHD, BERTH (default build/src/bin/), BENCH_PEERS
@@ -52,7 +53,7 @@ sum_of() {
   echo "$t"
 }
 
-declare -A IDLE IDLE_PSS BUSY BUSY_PSS MON_N MON_AVG MON_MAX MON_SUM MON_PSS DETAIL_IDLE DETAIL_BUSY
+declare -A AFTER IDLE IDLE_PSS BUSY BUSY_PSS MON_N MON_AVG MON_MAX MON_SUM MON_PSS DETAIL_IDLE DETAIL_BUSY
 sleep "$SETTLE"
 for e in "${ENGINES[@]}"; do
   # shellcheck disable=SC2046
@@ -86,6 +87,10 @@ for e in "${ENGINES[@]}"; do
     MON_SUM[$e]=0 MON_AVG[$e]=0 MON_MAX[$e]=0 MON_PSS[$e]=0
   fi
   rm_all "$e"
+  # Memory the daemons keep once the containers are gone.
+  sleep "$SETTLE"
+  # shellcheck disable=SC2046
+  AFTER[$e]=$(sum_of rss_kb $(daemons "$e"))
 done
 
 kib() { awk -v k="$1" 'BEGIN {printf "%.0f KiB", k}'; }
@@ -101,6 +106,7 @@ c_daemons() { case $1 in berth) echo berthd ;; docker) echo "dockerd + container
 c_fresh() { if [ "$1" = podman ]; then echo –; else mb "${FRESH_RSS[$1]}"; fi; }
 c_idle() { if [ "$1" = podman ]; then echo –; else echo "$(mb "${IDLE[$1]}") (PSS $(mb "${IDLE_PSS[$1]}"))"; fi; }
 c_busy() { if [ "$1" = podman ]; then echo –; else echo "$(mb "${BUSY[$1]}") (PSS $(mb "${BUSY_PSS[$1]}"))"; fi; }
+c_after() { if [ "$1" = podman ]; then echo –; else mb "${AFTER[$1]}"; fi; }
 c_mon() { echo "$(monitor_name "$1") ×${MON_N[$1]}"; }
 c_avg() { kib "${MON_AVG[$1]}"; }
 c_max() { kib "${MON_MAX[$1]}"; }
@@ -118,6 +124,7 @@ row "daemons" c_daemons
 row "daemons' RSS, just started" c_fresh
 row "daemons' RSS, idle (0 containers, after the import)" c_idle
 row "daemons' RSS, $N running" c_busy
+row "daemons' RSS, after removing them all" c_after
 row "per-container process" c_mon
 row "its RSS, average" c_avg
 row "its RSS, max" c_max
