@@ -37,6 +37,11 @@ jq -r --arg base "${base:-}" '.results[] |
   "| \(.command) | \(.median | ms) | \(.mean | ms) ± \(.stddev | ms) | \(.min | ms) | \(.max | ms) | " +
   (if $base == "" then "–" else (.median / ($base | tonumber) | . * 100 | round / 100 | tostring) + "x" end) + " |"' \
   "$W/h.json"
+bm=$(jq -r '[.results[] | select(.command == "berth") | .median][0] // empty' "$W/h.json")
+if [ -n "$bm" ]; then
+  echo
+  awk -v m="$bm" 'BEGIN {printf "Target: berth under 100 ms (goal 50 ms): %.1f ms, %s.\n", m * 1000, m < 0.1 ? "met" : "not met"}'
+fi
 echo
 echo "Commands (as hyperfine ran them; \$W is the temp dir):"
 echo

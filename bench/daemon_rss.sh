@@ -132,6 +132,11 @@ row "its PSS, average" c_monpss
 row "total RSS, daemons + $N monitors" c_sum
 row "total PSS, daemons + $N monitors" c_sumpss
 row "PSS per container (daemons' growth + monitor)" c_per
+if [ -n "${IDLE[berth]:-}" ]; then
+  echo
+  echo "Targets: berthd idle ≤ 15 MB: $(mb "${IDLE[berth]}") ($(mb "${FRESH_RSS[berth]}") before the import);" \
+    "berth-shim ≤ 1 MB: $(kib "${MON_AVG[berth]}") average, $(kib "${MON_MAX[berth]}") max."
+fi
 echo
 for e in "${ENGINES[@]}"; do
   [ "$e" = podman ] && continue

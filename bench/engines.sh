@@ -13,11 +13,11 @@
 # its command line or by being our daemon's child, never by name alone.
 #
 # Environment: BERTHD, BERTH, BERTH_SHIM (default build/src/bin/...);
-# BENCH_PEERS (default "docker podman"): the peers to try.
+# BENCH_PEERS (default "docker podman"; empty for berth alone): the peers to try.
 
 BERTHD=${BERTHD:-$PWD/build/src/bin/berthd}
 BERTH=${BERTH:-$PWD/build/src/bin/berth}
-BENCH_PEERS=${BENCH_PEERS:-docker podman}
+BENCH_PEERS=${BENCH_PEERS-docker podman}
 ENGINES=()    # the engines that started, in the order of the tables
 NOTES=()      # why a peer is missing, printed under the tables
 declare -A CLI # engine -> its client command line (words, no shell quoting needed)
