@@ -12,7 +12,8 @@
 # file looks for (shims, containerd, conmon) is picked by our temp dir in
 # its command line or by being our daemon's child, never by name alone.
 #
-# Environment: BERTHD, BERTH, BERTH_SHIM (default build/src/bin/...);
+# Environment: BERTHD, BERTH (default build/src/bin/...; berthd runs the
+# berth-shim beside it);
 # BENCH_PEERS (default "docker podman"; empty for berth alone): the peers to try.
 
 BERTHD=${BERTHD:-$PWD/build/src/bin/berthd}
@@ -25,6 +26,8 @@ declare -A FRESH_RSS # engine -> its daemons' RSS (KiB) as soon as they answered
 
 # bench_init NAME: the temp dir $W and the cleanup trap.
 bench_init() {
+  # Daemons, mounts and cgroups: nothing here works unprivileged.
+  [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
   # A short path: containerd's and the shims' sockets under it must fit
   # in sun_path (108 bytes).
   W=$(mktemp -d "/tmp/bb-$1-XXXX")
@@ -146,7 +149,9 @@ start_engines() {
   make_rootfs
   start_berth
   local p
-  for p in $BENCH_PEERS; do "start_$p"; done
+  for p in $BENCH_PEERS; do
+    if declare -F "start_$p" >/dev/null; then "start_$p"; else note "$p skipped: no such peer (docker, podman)"; fi
+  done
   if [ ${#ENGINES[@]} -eq 0 ]; then
     echo "no engine started" >&2
     exit 1
