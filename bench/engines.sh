@@ -171,10 +171,13 @@ rm_flags() {
 # rm_all ENGINE: removes every container of ENGINE (forced, in parallel).
 rm_all() {
   local ids
-  ids=$(${CLI[$1]} ps -aq 2>/dev/null) || return 0
+  # Bounded: a daemon that hangs (a start that never returns holds the
+  # container) must not hang the cleanup; what is left is killed after.
+  # shellcheck disable=SC2086
+  ids=$(timeout 30 ${CLI[$1]} ps -aq 2>/dev/null) || return 0
   [ -n "$ids" ] || return 0
   # shellcheck disable=SC2086  # ids split into words on purpose
-  echo $ids | xargs -n 10 -P 5 ${CLI[$1]} rm $(rm_flags "$1") >/dev/null 2>&1 || true
+  echo $ids | timeout 120 xargs -n 10 -P 5 ${CLI[$1]} rm $(rm_flags "$1") >/dev/null 2>&1 || true
 }
 
 # stop_pid PID: SIGTERM, up to 15 s, then SIGKILL.
