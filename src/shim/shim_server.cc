@@ -792,12 +792,16 @@ int Server::Run() {
     slots.push_back(slot);
   };
   for (;;) {
-    // Drop clients that are gone or done; end the execs that are.
-    DropClients();
+    // End the execs that are done, then drop the clients that are gone or
+    // done. In this order: ending an exec finishes its stream, and a
+    // finished stream with nothing left to send has no event to wake the
+    // poll below, so dropped only next turn it would stay open until some
+    // unrelated wakeup (the idle release, a second later).
     CheckExecs();
     if (init_exited_ && !finalized_ && !hold_until_ &&
         ((!c_.out && !c_.err) || NowMs() >= drain_deadline_))
       Finalize();
+    DropClients();
     if (finalized_) {
       bool owed = false;
       for (auto& cl : clients_)

@@ -299,6 +299,57 @@ wait_gone() {
   [ "$(children_of "$SHIM_PID")" = "$init" ]
 }
 
+# timed_stream REQUEST HALF-CLOSE: sends one request and reads to the
+# shim's end of file, timed inside one process (the client's interpreter
+# start is not the shim's time). HALF-CLOSE 1: shutdown(SHUT_WR) right
+# after the request, as sc does with stdin at end of file. Prints the
+# seconds taken, the answer line, and the stream's bytes in hex.
+timed_stream() {
+  python3 - "$SD/shim.sock" "$1" "$2" <<'PY'
+import socket, sys, time
+path, req, half = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+s.settimeout(10)
+start = time.monotonic()
+s.sendall(req.encode() + b"\n")
+if half:
+    s.shutdown(socket.SHUT_WR)
+data = b""
+while chunk := s.recv(65536):
+    data += chunk
+answer, _, stream = data.partition(b"\n")
+print("%.3f" % (time.monotonic() - start))
+print(answer.decode())
+print(stream.hex())
+PY
+}
+
+@test "shim exec: a plain exec's stream ends once its process has exited, not a drain later" {
+  process sleep 1000
+  shim
+  # Nothing holds these processes' output open past their exit: the stream
+  # ends at once (the 1 s drain is for output a leftover process holds),
+  # whether or not the client half-closed its end.
+  local n=0 half
+  for half in 1 0; do
+    n=$((n + 1))
+    run timed_stream "$(exec_req "t$n" '{"stdin":false}' -- true)" "$half"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(sed -n 2p <<<"$output" | jq -r .ok)" = true ]
+    [ -z "${lines[2]:-}" ]
+    awk -v t="${lines[0]}" 'BEGIN { exit !(t < 0.5) }'
+    run timed_stream "$(exec_req "h$n" '{"stdin":false}' -- echo hi)" "$half"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(sed -n 2p <<<"$output" | jq -r .ok)" = true ]
+    [ "${lines[2]}" = 010000000000000368690a ]
+    awk -v t="${lines[0]}" 'BEGIN { exit !(t < 0.5) }'
+    [ "$(sc "{\"op\":\"exec-state\",\"exec_id\":\"h$n\"}" | jq -r .running)" = false ]
+  done
+}
+
 @test "shim exec: stdin from the stream, end of file closes it" {
   process sleep 1000
   shim
