@@ -118,11 +118,12 @@ void WaitRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
   const std::string& name = req.params.at("name");
   // The container must exist before the answer starts: a 404 is a status.
   if (auto rec = ctx.containers->Inspect(name); !rec) return SendFailure(out, rec.error());
-  // The status line goes out at once, as dockerd flushes it: a client
-  // knows its wait is registered before it starts the container.
-  out.StartStream(200, "application/json");
-  out.Write("");
-  auto r = ctx.containers->Wait(name, c, [&out] { return out.ClientGone(); });
+  // The status line goes out once the wait is registered, as dockerd
+  // flushes it: a client that sees it can start the container.
+  auto r = ctx.containers->Wait(
+      name, c, [&out] { return out.ClientGone(); },
+      [&out] { out.StartStream(200, "application/json"); });
+  if (!out.started()) out.StartStream(200, "application/json");
   if (!r) {
     if (r.error().code() != ECANCELED)
       out.Write(JsonText(json{{"StatusCode", -1}, {"Error", {{"Message", r.error().What()}}}}) +

@@ -1,5 +1,6 @@
 #include "api/unix_server.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -255,6 +256,8 @@ void UnixServer::Serve() {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       continue;
     }
+    // Not inherited by the programs berthd runs (berth-shim, ps).
+    ::fcntl(sock.native_handle(), F_SETFD, FD_CLOEXEC);
     std::thread(ServeConnection, std::move(sock), std::cref(*impl_->router)).detach();
   }
 }

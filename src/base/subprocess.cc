@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 
 #include "base/unique_fd.h"
 
@@ -15,7 +17,8 @@ extern char** environ;
 
 namespace berth {
 
-Result<ProgramOutput> RunProgram(const std::string& binary, const std::vector<std::string>& args) {
+Result<ProgramOutput> RunProgram(const std::string& binary, const std::vector<std::string>& args,
+                                 int timeout_ms) {
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return FailErrno("pipe");
   UniqueFd out_r(out[0]), out_w(out[1]);
@@ -26,6 +29,8 @@ Result<ProgramOutput> RunProgram(const std::string& binary, const std::vector<st
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
   posix_spawn_file_actions_adddup2(&fa, err_w.get(), 2);
+  // Nothing else, even an fd another thread opened without close-on-exec.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, all;
@@ -52,10 +57,24 @@ Result<ProgramOutput> RunProgram(const std::string& binary, const std::vector<st
   pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open_fds = 2;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (open_fds > 0) {
-    if (::poll(fds, 2, -1) < 0) {
+    int wait_ms = -1;
+    if (timeout_ms >= 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
+    int ready = ::poll(fds, 2, wait_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    if (ready == 0) {
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      return FailCode(ETIMEDOUT, "{} did not finish within {} ms", binary, timeout_ms);
     }
     for (int i = 0; i < 2; i++) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;

@@ -3,7 +3,7 @@
 // ps for docker top.
 // Thread-safe; the child starts with every signal unblocked and at its
 // default disposition (whatever the calling thread blocks), stdin on
-// /dev/null, and none of the caller's close-on-exec fds.
+// /dev/null, and no fd of the caller's but its stdout and stderr pipes.
 #pragma once
 
 #include <string>
@@ -19,7 +19,10 @@ struct ProgramOutput {
 };
 
 // Runs `binary` (a path, or a name looked up in PATH) with `args` (argv[1..]).
-// An error only when it could not be started.
-Result<ProgramOutput> RunProgram(const std::string& binary, const std::vector<std::string>& args);
+// An error when it could not be started, or (ETIMEDOUT) when it has not
+// ended and closed its output within `timeout_ms` (-1: no limit): it is
+// killed then.
+Result<ProgramOutput> RunProgram(const std::string& binary, const std::vector<std::string>& args,
+                                 int timeout_ms = -1);
 
 }  // namespace berth

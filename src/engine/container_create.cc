@@ -58,7 +58,9 @@ Result<std::string> ContainerService::Create(const CreateRequest& request,
   if (hc.init.value_or(false) && options_.init_binary.empty())
     return FailAs(EINVAL, "--init: no init binary is installed (install tini-static or catatonit)");
 
-  // 3. The name: the user's, checked and free, or a generated one.
+  // 3. The name: the user's, checked and free, or a generated one. Held
+  // until the record is written, so two creates cannot take one name.
+  std::lock_guard naming(create_mu_);
   std::string final_name;
   if (!name.empty()) {
     final_name = TRY(ValidateContainerName(name));

@@ -138,13 +138,20 @@ Result<bool> ContainerService::AwaitExit(const std::shared_ptr<Live>& live, int 
 }
 
 Result<WaitResult> ContainerService::Wait(const std::string& name_or_id, WaitCondition condition,
-                                          const std::function<bool()>& cancelled) {
+                                          const std::function<bool()>& cancelled,
+                                          const std::function<void()>& registered) {
   ContainerRecord rec = TRY(store_.Lookup(name_or_id));
   auto live = LiveOf(rec.id);
   std::unique_lock lock(mu_);
   uint64_t exits = live->exits;
-  if (condition == WaitCondition::kNotRunning && !live->running)
-    return WaitResult{rec.state.exit_code, ""};
+  bool done_now = condition == WaitCondition::kNotRunning && !live->running;
+  if (registered) {
+    // Outside the lock: it writes to a client.
+    lock.unlock();
+    registered();
+    lock.lock();
+  }
+  if (done_now) return WaitResult{rec.state.exit_code, ""};
   for (;;) {
     if (condition == WaitCondition::kRemoved ? live->removed : live->exits != exits)
       // Error stays empty: docker's wait reports only the status code of

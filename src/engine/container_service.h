@@ -117,8 +117,12 @@ class ContainerService {
   Status Unpause(const std::string& name_or_id);
   // Blocks per `condition`; `cancelled` is polled about every 200 ms (a
   // client that went away) and ends the wait with ECANCELED.
+  // `registered`, when set, is called once the wait counts exits from
+  // now (before it blocks): the API answers its status line then, so a
+  // client that starts the container after it cannot miss the exit.
   Result<WaitResult> Wait(const std::string& name_or_id, WaitCondition condition,
-                          const std::function<bool()>& cancelled);
+                          const std::function<bool()>& cancelled,
+                          const std::function<void()>& registered = nullptr);
   // docker rm: EBUSY for a running container without `force` (which kills
   // it first).
   Status Remove(const std::string& name_or_id, bool force);
@@ -242,7 +246,8 @@ class ContainerService {
   ContainerStore store_;
   ContainerEventFn on_event_;
 
-  std::mutex mu_;  // guards live_; state changes notify cv_
+  std::mutex create_mu_;  // from choosing a name to writing the record
+  std::mutex mu_;         // guards live_; state changes notify cv_
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Live>> live_;
   std::map<std::string, ExecInfo> execs_;

@@ -18,6 +18,7 @@
 #include "engine/container_service.h"
 #include "engine/container_spec.h"
 #include "engine/shim_client.h"
+#include "runtime/runtime.h"
 #include "spec/runtime_spec.h"
 
 namespace berth::engine {
@@ -27,7 +28,9 @@ namespace {
 // or its one-line error. The shim daemonizes: the launcher process exits
 // when the container has started, and the shim keeps none of our pipes.
 Result<int> LaunchShim(const std::string& binary, const std::vector<std::string>& args) {
-  ProgramOutput r = TRY(RunProgram(binary, args));
+  // A launch never takes this long; one that does is stuck and is killed
+  // (the caller removes what it left), rather than holding the container.
+  ProgramOutput r = TRY(RunProgram(binary, args, 60000));
   auto trim = [](std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
@@ -191,6 +194,8 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
   std::string started_at = NowRfc3339Nano();
   auto pid = LaunchShim(options_.shim_binary, args);
   if (!pid) {
+    // A shim that died half-way may have left the runtime's container.
+    (void)runtime::Delete({.root = RuntimeRoot()}, rec.id, true);
     unmount();
     (void)RemoveAll(state_dir);
     return failed(pid.error());

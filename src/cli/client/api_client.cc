@@ -108,6 +108,7 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
     for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     resp.headers[n] = std::string(f.value());
   }
+  if (on_headers_ && resp.status / 100 == 2) on_headers_();
   bool to_sink = sink && resp.status / 100 == 2;
   char chunk[16384];
   while (!p.is_done()) {

@@ -72,6 +72,10 @@ class ApiClient {
   // empty.
   Result<HijackedConnection> Hijack(std::string_view method, const std::string& path_and_query,
                                     std::string_view body = "");
+  // Called once a 2xx response's status line and headers have arrived,
+  // before its body (a caller on another thread learns that a wait is in
+  // place).
+  void SetHeadersHook(std::function<void()> hook) { on_headers_ = std::move(hook); }
   // As Call, with a 2xx response body written to `out_fd` as it arrives
   // (the tar stream of `save`).
   Result<ApiResponse> Download(std::string_view method, const std::string& path_and_query,
@@ -86,6 +90,7 @@ class ApiClient {
                          const std::map<std::string, std::string>& headers, const Sink* sink);
   std::string socket_;
   std::string version_ = "1.47";
+  std::function<void()> on_headers_;
 };
 
 // %-encodes a query value.

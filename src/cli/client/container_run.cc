@@ -14,6 +14,7 @@
 #include "cli/client/container_create.h"
 #include "cli/client/container_each.h"
 #include "cli/client/container_format.h"
+#include "cli/client/exit_wait.h"
 #include "cli/client/json_fields.h"
 
 namespace berth::cli {
@@ -81,14 +82,9 @@ void AddRunCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
       // The wait is opened before the start, as docker does, so that an
       // --rm container's exit is not missed when it is removed.
       // (A detached user leaves it running: it owns what it writes to.)
-      auto waited = std::make_shared<Result<ApiResponse>>(Fail("not waited"));
-      std::string cond = f->rm ? "removed" : "next-exit";
-      std::thread waiter([waited, w = o.Client(), cond, cid = *id]() mutable {
-        *waited = w.Call("POST", ContainerPath(cid) + "/wait?condition=" + cond);
-      });
-      // The daemon registers the wait when it reads the request; a short
-      // head start keeps a fast container's exit from racing past it.
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      OpenedWait opened = OpenWait(o.Client(), *id, f->rm ? "removed" : "next-exit");
+      std::thread& waiter = opened.thread;
+      auto& waited = opened.result;
       auto started = client.Call("POST", ContainerPath(*id) + "/start");
       if (!started || started->status / 100 != 2) {
         std::string msg = started ? "Error response from daemon: " + started->ErrorMessage()

@@ -12,6 +12,7 @@
 
 #include "cli/client/attach_stream.h"
 #include "cli/client/container_each.h"
+#include "cli/client/exit_wait.h"
 #include "cli/client/json_fields.h"
 
 namespace berth::cli {
@@ -55,12 +56,9 @@ int StartAttached(ClientOptions& o, const StartFlags& f) {
   // The wait before the start, so that the exit cannot be missed (docker's
   // waitExitOrRemoved: "removed" for an --rm container).
   bool auto_remove = JsonBool(j, "HostConfig", "AutoRemove");
-  auto waited = std::make_shared<Result<ApiResponse>>(Fail("not waited"));
-  std::thread waiter([waited, w = o.Client(), id, auto_remove]() mutable {
-    *waited = w.Call(
-        "POST", ContainerPath(id) + "/wait?condition=" + (auto_remove ? "removed" : "next-exit"));
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  OpenedWait opened = OpenWait(o.Client(), id, auto_remove ? "removed" : "next-exit");
+  std::thread& waiter = opened.thread;
+  auto& waited = opened.result;
   // 304: it was running already; the attach goes on as docker's does.
   auto started = client.Call("POST", ContainerPath(id) + "/start");
   if (!started || (started->status / 100 != 2 && started->status != 304)) {
