@@ -59,18 +59,17 @@ json MergedConfig(const engine::ContainerRecord& rec, const engine::ContainerCon
 
 json StateJson(const engine::ContainerState& s) {
   using engine::ContainerStatus;
-  return {
-      {"Status", engine::StatusName(s.status)},
-      {"Running", s.status == ContainerStatus::kRunning || s.status == ContainerStatus::kPaused},
-      {"Paused", s.status == ContainerStatus::kPaused},
-      {"Restarting", s.status == ContainerStatus::kRestarting},
-      {"OOMKilled", s.oom_killed},
-      {"Dead", s.status == ContainerStatus::kDead},
-      {"Pid", s.pid},
-      {"ExitCode", s.exit_code},
-      {"Error", s.error},
-      {"StartedAt", OrZero(s.started_at)},
-      {"FinishedAt", OrZero(s.finished_at)}};
+  return {{"Status", engine::StatusName(s.status)},
+          {"Running", engine::IsRunning(s)},
+          {"Paused", s.status == ContainerStatus::kPaused},
+          {"Restarting", s.status == ContainerStatus::kRestarting},
+          {"OOMKilled", s.oom_killed},
+          {"Dead", s.status == ContainerStatus::kDead},
+          {"Pid", s.pid},
+          {"ExitCode", s.exit_code},
+          {"Error", s.error},
+          {"StartedAt", OrZero(s.started_at)},
+          {"FinishedAt", OrZero(s.finished_at)}};
 }
 
 }  // namespace

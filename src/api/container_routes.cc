@@ -200,8 +200,7 @@ void ListRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
   json list = json::array();
   for (const engine::ContainerRecord& rec : *all) {
     if (limit && *limit > 0 && list.size() >= static_cast<size_t>(*limit)) break;
-    bool running = rec.state.status == engine::ContainerStatus::kRunning ||
-                   rec.state.status == engine::ContainerStatus::kPaused;
+    bool running = engine::IsRunning(rec.state);
     if (!show_all && !running && !filters->count("status") && !filters->count("exited")) continue;
     json image_config = ImageConfigOf(ctx, rec);
     int64_t size_rw = size ? ctx.containers->WritableLayerBytes(rec.id) : -1;

@@ -12,7 +12,6 @@
 
 #include "engine/container_live.h"
 #include "engine/container_service.h"
-#include "engine/detach_keys.h"
 #include "engine/shim_client.h"
 #include "engine/stream_relay.h"
 #include "shim/shim_protocol.h"
@@ -58,7 +57,7 @@ Status ContainerService::Attach(const AttachTicket& ticket, const AttachOptions&
   if (!found) return FailAs(ENOENT, "No such container: {}", ticket.id);
   ContainerRecord rec = *found;
   ContainerConfig config = TRY(ParseContainerConfig(rec.config));
-  std::vector<unsigned char> keys = TRY(ParseDetachKeys(options.detach_keys));
+  std::string keys = TRY(DetachKeysFor(options.detach_keys));
   auto live = LiveOf(rec.id);
   auto write_client = [&](std::string_view d) { return WriteAllTo(client_fd, d); };
 
@@ -76,9 +75,7 @@ Status ContainerService::Attach(const AttachTicket& ticket, const AttachOptions&
   for (;;) {
     auto cur = TRY(store_.Get(rec.id));
     if (!cur) return Ok();
-    if (cur->state.status == ContainerStatus::kRunning ||
-        cur->state.status == ContainerStatus::kPaused)
-      break;
+    if (IsRunning(cur->state)) break;
     if (cur->state.status != ContainerStatus::kCreated) return Ok();
     // Gone altogether (a half-close is a client that sends no stdin).
     pollfd p{client_fd, 0, 0};

@@ -1,8 +1,6 @@
 // docker create, step by step: the image, the name, the checks docker makes
 // before anything exists, then the writable layer, the bundle directory
 // and, last, the record. A failing step removes what the ones before made.
-#include <sys/random.h>
-
 #include <fmt/core.h>
 
 #include "base/clock.h"
@@ -14,14 +12,6 @@
 
 namespace berth::engine {
 namespace {
-
-Result<std::string> NewContainerId() {
-  unsigned char raw[32];
-  if (::getrandom(raw, sizeof raw, 0) != sizeof raw) return FailErrno("getrandom");
-  std::string id;
-  for (unsigned char c : raw) id += fmt::format("{:02x}", c);
-  return id;
-}
 
 // Docker's refusals of a namespace mode naming another container are made
 // at start; the name must at least be one docker accepts.
@@ -70,7 +60,7 @@ Result<std::string> ContainerService::Create(const CreateRequest& request,
       return taken.has_value();
     }));
   }
-  std::string id = TRY(NewContainerId());
+  std::string id = TRY(NewRandomId());
   if (auto other = TRY(store_.GetByName(final_name)))
     return FailAs(EEXIST,
                   "Conflict. The container name \"/{}\" is already in use by container \"{}\". "

@@ -3,17 +3,15 @@
 // seccomp, rlimits, environment) with the exec's command, user, working
 // directory and tty laid over it, and its run through the container's
 // shim: detached, or relayed to the client's hijacked connection.
-#include <sys/random.h>
-
 #include <thread>
 
 #include <fmt/core.h>
 
 #include "base/fs.h"
 #include "engine/container_live.h"
+#include "engine/container_names.h"
 #include "engine/container_service.h"
 #include "engine/container_user.h"
-#include "engine/detach_keys.h"
 #include "engine/shim_client.h"
 #include "engine/stream_relay.h"
 #include "shim/shim_protocol.h"
@@ -21,19 +19,6 @@
 
 namespace berth::engine {
 namespace {
-
-Result<std::string> NewExecId() {
-  unsigned char raw[32];
-  if (::getrandom(raw, sizeof raw, 0) != sizeof raw) return FailErrno("getrandom");
-  std::string id;
-  for (unsigned char c : raw) id += fmt::format("{:02x}", c);
-  return id;
-}
-
-bool IsRunning(const ContainerRecord& rec) {
-  return rec.state.status == ContainerStatus::kRunning ||
-         rec.state.status == ContainerStatus::kPaused;
-}
 
 // docker's exit code for an exec that could not start.
 int64_t ExecFailureCode(const std::string& message) {
@@ -47,13 +32,13 @@ int64_t ExecFailureCode(const std::string& message) {
 
 Result<std::string> ContainerService::ExecCreate(const std::string& name_or_id, ExecConfig config) {
   ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  if (!IsRunning(rec)) return FailAs(EBUSY, "Container {} is not running", rec.id);
+  if (!IsRunning(rec.state)) return FailAs(EBUSY, "Container {} is not running", rec.id);
   if (rec.state.status == ContainerStatus::kPaused)
     return FailAs(EBUSY, "Container {} is paused, unpause the container before exec", rec.id);
   if (config.cmd.empty()) return FailAs(EINVAL, "No exec command specified");
-  TRY(ParseDetachKeys(config.detach_keys));
+  TRY(DetachKeysFor(config.detach_keys));
   ExecInfo info;
-  info.id = TRY(NewExecId());
+  info.id = TRY(NewRandomId());
   info.container_id = rec.id;
   info.config = std::move(config);
   std::string command;
@@ -78,7 +63,7 @@ Result<bool> ContainerService::ExecPrepare(const std::string& exec_id) {
   if (info.running || info.exit_code)
     return FailAs(EBUSY, "Error: Exec command {} is already running", exec_id);
   auto rec = TRY(store_.Get(info.container_id));
-  if (!rec || !IsRunning(*rec))
+  if (!rec || !IsRunning(rec->state))
     return FailAs(EBUSY, "Container {} is not running", info.container_id);
   return info.config.tty;
 }
@@ -102,7 +87,7 @@ Status ContainerService::ExecStart(const std::string& exec_id, bool detach, int 
                                    std::string client_buffered) {
   ExecInfo info = TRY(ExecInspect(exec_id));
   auto found = TRY(store_.Get(info.container_id));
-  if (!found || !IsRunning(*found))
+  if (!found || !IsRunning(found->state))
     return FailAs(EBUSY, "Container {} is not running", info.container_id);
   ContainerRecord rec = *found;
   {
@@ -200,7 +185,7 @@ Status ContainerService::ExecStart(const std::string& exec_id, bool detach, int 
   relay.want_stdout = info.config.attach_stdout;
   relay.want_stderr = info.config.attach_stderr;
   relay.stdin = with_stdin;
-  relay.detach_keys = TRY(ParseDetachKeys(info.config.detach_keys));
+  relay.detach_keys = TRY(DetachKeysFor(info.config.detach_keys));
   bool detached =
       RelayStreams(relay, conn->fd(), conn->TakeBuffered(), client_fd, std::move(client_buffered));
   if (detached) {

@@ -58,16 +58,13 @@ Result<std::vector<Change>> ContainerService::Changes(const std::string& name_or
 
 Status ContainerService::Export(const std::string& name_or_id,
                                 const std::function<Status(std::string_view)>& write) {
-  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  auto live = LiveOf(rec.id);
-  std::lock_guard op(live->op);
-  auto cur = TRY(store_.Get(rec.id));
-  if (!cur) return FailAs(ENOENT, "No such container: {}", name_or_id);
+  // Held throughout: a stopped container's root is mounted here, and a
+  // start meanwhile would mount it too.
+  Locked l = TRY(LockContainer(name_or_id));
+  const ContainerRecord& rec = l.rec;
   std::string rootfs = BundleDir(rec.id) + "/rootfs";
-  bool running = cur->state.status == ContainerStatus::kRunning ||
-                 cur->state.status == ContainerStatus::kPaused;
   bool mounted_here = false;
-  if (!running) {
+  if (!IsRunning(rec.state)) {
     auto image_id = TRY(image::ParseDigest(rec.image_id));
     ImageDetails image = TRY(images_.Details(image_id));
     if (!image.record.top_chain) return FailAs(EINVAL, "image {} has no layers", rec.image_ref);
@@ -78,7 +75,7 @@ Status ContainerService::Export(const std::string& name_or_id,
   Status s = dir ? WriteTreeTar(dir.get(), write) : FailErrno("open {}", rootfs);
   dir.Reset();
   if (mounted_here) (void)::umount2(rootfs.c_str(), MNT_DETACH);
-  if (s) Emit(*cur, "export");
+  if (s) Emit(rec, "export");
   return s;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -19,6 +20,12 @@ struct ContainerService::Live {
   bool removed = false;
   int attaches_pending = 0;    // attach streams waiting for it to start
   int64_t last_exit_code = 0;  // of the latest exit taken
+};
+
+struct ContainerService::Locked {
+  std::shared_ptr<Live> live;
+  std::unique_lock<std::mutex> op;
+  ContainerRecord rec;
 };
 
 }  // namespace berth::engine

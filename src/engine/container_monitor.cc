@@ -182,8 +182,7 @@ Status ContainerService::Restore() {
   // Every container that was running gets its monitor back; the monitor
   // finds out whether its shim still serves.
   for (const ContainerRecord& r : records) {
-    if (r.state.status == ContainerStatus::kRunning || r.state.status == ContainerStatus::kPaused ||
-        r.state.status == ContainerStatus::kRestarting) {
+    if (IsRunning(r.state) || r.state.status == ContainerStatus::kRestarting) {
       WatchShim(r.id);
     }
   }

@@ -109,4 +109,12 @@ Result<std::string> GenerateContainerName(
 size_t NameAdjectiveCount() { return kAdjectives.size(); }
 size_t NameSurnameCount() { return kSurnames.size(); }
 
+Result<std::string> NewRandomId() {
+  unsigned char raw[32];
+  if (::getrandom(raw, sizeof raw, 0) != sizeof raw) return FailErrno("getrandom");
+  std::string id;
+  for (unsigned char c : raw) id += fmt::format("{:02x}", c);
+  return id;
+}
+
 }  // namespace berth::engine

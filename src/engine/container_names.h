@@ -1,6 +1,6 @@
-// Container names: docker's rule for what a name may be, and generated
+// Container names and IDs: docker's rule for what a name may be, generated
 // names in docker's adjective_surname style ("brave_hopper") for containers
-// created without --name.
+// created without --name, and the random IDs of containers and execs.
 #pragma once
 
 #include <functional>
@@ -10,6 +10,9 @@
 #include "base/error.h"
 
 namespace berth::engine {
+
+// 64 random lowercase hex digits, as docker's container and exec IDs.
+Result<std::string> NewRandomId();
 
 // A name as docker accepts it: [a-zA-Z0-9][a-zA-Z0-9_.-]+, an optional
 // leading "/" allowed. Returns it without the "/". Error (docker's):

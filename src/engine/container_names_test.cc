@@ -51,5 +51,14 @@ TEST(ContainerNames, DockersNameRule) {
   }
 }
 
+TEST(NewRandomId, Is64LowercaseHexAndDiffersEachTime) {
+  auto a = NewRandomId();
+  auto b = NewRandomId();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->size(), 64u);
+  EXPECT_EQ(a->find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(*a, *b);
+}
+
 }  // namespace
 }  // namespace berth::engine

@@ -49,8 +49,7 @@ Result<std::unique_ptr<ContainerService>> ContainerService::Open(
         std::optional<ImageService::ImageUser> user;
         for (const ContainerRecord& r : *all) {
           if (r.image_id != image.String()) continue;
-          bool running = r.state.status == ContainerStatus::kRunning ||
-                         r.state.status == ContainerStatus::kPaused;
+          bool running = IsRunning(r.state);
           if (!user || running) user = ImageService::ImageUser{r.id, running};
         }
         return user;
@@ -73,6 +72,17 @@ std::shared_ptr<ContainerService::Live> ContainerService::LiveOf(const std::stri
   std::lock_guard lock(mu_);
   auto& l = live_[id];
   if (!l) l = std::make_shared<Live>();
+  return l;
+}
+
+Result<ContainerService::Locked> ContainerService::LockContainer(const std::string& name_or_id) {
+  ContainerRecord found = TRY(store_.Lookup(name_or_id));
+  Locked l;
+  l.live = LiveOf(found.id);
+  l.op = std::unique_lock(l.live->op);
+  auto cur = TRY(store_.Get(found.id));
+  if (!cur) return FailAs(ENOENT, "No such container: {}", name_or_id);
+  l.rec = std::move(*cur);
   return l;
 }
 
@@ -112,14 +122,9 @@ Status ContainerService::Rename(const std::string& name_or_id, const std::string
 }
 
 Status ContainerService::Remove(const std::string& name_or_id, bool force) {
-  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  auto live = LiveOf(rec.id);
-  std::lock_guard op(live->op);
-  auto cur = TRY(store_.Get(rec.id));
-  if (!cur) return FailAs(ENOENT, "No such container: {}", name_or_id);
-  rec = *cur;
-  bool running =
-      rec.state.status == ContainerStatus::kRunning || rec.state.status == ContainerStatus::kPaused;
+  Locked l = TRY(LockContainer(name_or_id));
+  ContainerRecord& rec = l.rec;
+  bool running = IsRunning(rec.state);
   if (running && !force)
     return FailAs(EBUSY,
                   "You cannot remove a {} container {}. Stop the container before attempting "
@@ -129,7 +134,7 @@ Status ContainerService::Remove(const std::string& name_or_id, bool force) {
     if (rec.state.status == ContainerStatus::kPaused)
       (void)runtime::Resume({.root = RuntimeRoot()}, rec.id);
     (void)SignalShim(rec, SIGKILL);
-    TRY(AwaitExit(live, -1));
+    TRY(AwaitExit(l.live, -1));
     auto after = TRY(store_.Get(rec.id));
     if (after) rec = *after;
   }
@@ -165,10 +170,7 @@ Result<std::vector<std::string>> ContainerService::Prune(
     const std::function<bool(const ContainerRecord&)>& matches) {
   std::vector<std::string> removed;
   for (const ContainerRecord& rec : TRY(store_.List())) {
-    if (rec.state.status == ContainerStatus::kRunning ||
-        rec.state.status == ContainerStatus::kPaused ||
-        rec.state.status == ContainerStatus::kRestarting)
-      continue;
+    if (IsRunning(rec.state) || rec.state.status == ContainerStatus::kRestarting) continue;
     if (matches && !matches(rec)) continue;
     auto live = LiveOf(rec.id);
     std::lock_guard op(live->op);

@@ -210,11 +210,15 @@ class ContainerService {
   const ContainerServiceOptions& options() const { return options_; }
 
  private:
-  struct Live;  // per-container run-time state (container_service.cc)
+  struct Live;    // per-container run-time state (container_live.h)
+  struct Locked;  // a record read under its container's operation lock
   ContainerService(ContainerServiceOptions options, ImageService& images, ContainerStore store,
                    ContainerEventFn on_event);
 
   std::shared_ptr<Live> LiveOf(const std::string& id);
+  // Looks the container up, takes its operation lock and reads its record
+  // again under it (ENOENT when it went meanwhile).
+  Result<Locked> LockContainer(const std::string& name_or_id);
   void Emit(const ContainerRecord& rec, const std::string& action,
             std::map<std::string, std::string> extra = {});
   std::string BundleDir(const std::string& id) const;

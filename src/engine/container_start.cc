@@ -61,17 +61,13 @@ int64_t StartFailureCode(const std::string& message) {
 }  // namespace
 
 Status ContainerService::Start(const std::string& name_or_id) {
-  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  auto live = LiveOf(rec.id);
-  std::lock_guard op(live->op);
-  auto cur = TRY(store_.Get(rec.id));
-  if (!cur) return FailAs(ENOENT, "No such container: {}", name_or_id);
-  bool auto_remove = cur->host_config.value("AutoRemove", false);
-  Status s = StartLocked(*cur);
+  Locked l = TRY(LockContainer(name_or_id));
+  bool auto_remove = l.rec.host_config.value("AutoRemove", false);
+  Status s = StartLocked(l.rec);
   // --rm: a container that could not start is removed too, as docker
   // does (its client waits for the removal).
   if (!s && auto_remove && s.error().code() != EALREADY) {
-    if (auto now = store_.Get(rec.id); now && *now) (void)RemoveLocked(**now);
+    if (auto now = store_.Get(l.rec.id); now && *now) (void)RemoveLocked(**now);
   }
   return s;
 }
@@ -82,16 +78,14 @@ Result<std::string> ContainerService::NamespacePath(const std::string& target,
   if (!other)
     return FailAs(ENOENT, "cannot join {} namespace of container {}: No such container", kind,
                   target);
-  if (other->state.status != ContainerStatus::kRunning &&
-      other->state.status != ContainerStatus::kPaused)
+  if (!IsRunning(other->state))
     return FailAs(EBUSY, "cannot join {} namespace of a non running container {}", kind,
                   other->name);
   return fmt::format("/proc/{}/ns/{}", other->state.pid, kind);
 }
 
 Status ContainerService::StartLocked(ContainerRecord rec) {
-  if (rec.state.status == ContainerStatus::kRunning || rec.state.status == ContainerStatus::kPaused)
-    return FailAs(EALREADY, "container {} is already running", rec.id);
+  if (IsRunning(rec.state)) return FailAs(EALREADY, "container {} is already running", rec.id);
   if (rec.state.status == ContainerStatus::kRemoving)
     return FailAs(EBUSY, "container {} is marked for removal and cannot be started", rec.id);
   ContainerConfig config = TRY(ParseContainerConfig(rec.config));

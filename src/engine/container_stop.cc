@@ -15,11 +15,6 @@
 namespace berth::engine {
 namespace {
 
-bool IsRunning(const ContainerRecord& rec) {
-  return rec.state.status == ContainerStatus::kRunning ||
-         rec.state.status == ContainerStatus::kPaused;
-}
-
 std::unexpected<Error> NotRunning(const ContainerRecord& rec) {
   return FailAs(EBUSY, "Container {} is not running", rec.id);
 }
@@ -39,14 +34,10 @@ Status ContainerService::SignalShim(const ContainerRecord& rec, int signal) {
 
 Status ContainerService::Stop(const std::string& name_or_id, std::optional<int> timeout_s,
                               const std::string& signal) {
-  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  auto live = LiveOf(rec.id);
-  std::lock_guard op(live->op);
-  auto cur = TRY(store_.Get(rec.id));
-  if (!cur) return FailAs(ENOENT, "No such container: {}", name_or_id);
-  if (!IsRunning(*cur)) return FailAs(EALREADY, "container {} is not running", rec.id);
-  TRY(StopLocked(*cur, timeout_s, signal));
-  Emit(*cur, "stop");
+  Locked l = TRY(LockContainer(name_or_id));
+  if (!IsRunning(l.rec.state)) return FailAs(EALREADY, "container {} is not running", l.rec.id);
+  TRY(StopLocked(l.rec, timeout_s, signal));
+  Emit(l.rec, "stop");
   return Ok();
 }
 
@@ -89,76 +80,62 @@ Status ContainerService::StopLocked(const ContainerRecord& rec, std::optional<in
 
 Status ContainerService::Restart(const std::string& name_or_id, std::optional<int> timeout_s,
                                  const std::string& signal) {
-  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  auto live = LiveOf(rec.id);
-  std::lock_guard op(live->op);
-  auto cur = TRY(store_.Get(rec.id));
-  if (!cur) return FailAs(ENOENT, "No such container: {}", name_or_id);
-  if (IsRunning(*cur)) {
-    TRY(StopLocked(*cur, timeout_s, signal));
-    Emit(*cur, "stop");
-    cur = TRY(store_.Get(rec.id));
+  Locked l = TRY(LockContainer(name_or_id));
+  if (IsRunning(l.rec.state)) {
+    TRY(StopLocked(l.rec, timeout_s, signal));
+    Emit(l.rec, "stop");
+    auto cur = TRY(store_.Get(l.rec.id));
     if (!cur) return FailAs(ENOENT, "No such container: {}", name_or_id);
+    l.rec = std::move(*cur);
   }
-  TRY(StartLocked(*cur));
-  Emit(*cur, "restart");
+  TRY(StartLocked(l.rec));
+  Emit(l.rec, "restart");
   return Ok();
 }
 
 Status ContainerService::Kill(const std::string& name_or_id, const std::string& signal) {
-  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
   int sig = SIGKILL;
   if (!signal.empty()) {
     auto parsed = ParseSignal(signal);
     if (!parsed) return FailAs(EINVAL, "{}", parsed.error().message());
     sig = *parsed;
   }
-  auto live = LiveOf(rec.id);
-  std::lock_guard op(live->op);
-  auto cur = TRY(store_.Get(rec.id));
-  if (!cur || !IsRunning(*cur)) return NotRunning(rec);
-  if (cur->state.status == ContainerStatus::kPaused && sig == SIGKILL) {
-    TRY(SignalShim(*cur, sig));
-    (void)runtime::Resume({.root = RuntimeRoot()}, rec.id);
-  } else {
-    TRY(SignalShim(*cur, sig));
-  }
-  Emit(*cur, "kill", {{"signal", std::to_string(sig)}});
+  Locked l = TRY(LockContainer(name_or_id));
+  if (!IsRunning(l.rec.state)) return NotRunning(l.rec);
+  TRY(SignalShim(l.rec, sig));
+  // A frozen process takes SIGKILL only once thawed.
+  if (l.rec.state.status == ContainerStatus::kPaused && sig == SIGKILL)
+    (void)runtime::Resume({.root = RuntimeRoot()}, l.rec.id);
+  Emit(l.rec, "kill", {{"signal", std::to_string(sig)}});
   return Ok();
 }
 
 Status ContainerService::Pause(const std::string& name_or_id) {
-  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  auto live = LiveOf(rec.id);
-  std::lock_guard op(live->op);
-  auto cur = TRY(store_.Get(rec.id));
-  if (!cur || !IsRunning(*cur)) return NotRunning(rec);
-  if (cur->state.status == ContainerStatus::kPaused)
-    return FailAs(EBUSY, "Container {} is already paused", rec.id);
-  TRY(runtime::Pause({.root = RuntimeRoot()}, rec.id));
-  cur->state.status = ContainerStatus::kPaused;
-  TRY(store_.SetState(rec.id, cur->state));
-  Emit(*cur, "pause");
+  Locked l = TRY(LockContainer(name_or_id));
+  if (!IsRunning(l.rec.state)) return NotRunning(l.rec);
+  if (l.rec.state.status == ContainerStatus::kPaused)
+    return FailAs(EBUSY, "Container {} is already paused", l.rec.id);
+  TRY(runtime::Pause({.root = RuntimeRoot()}, l.rec.id));
+  l.rec.state.status = ContainerStatus::kPaused;
+  TRY(store_.SetState(l.rec.id, l.rec.state));
+  Emit(l.rec, "pause");
   return Ok();
 }
 
 Status ContainerService::Unpause(const std::string& name_or_id) {
-  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  auto live = LiveOf(rec.id);
-  std::lock_guard op(live->op);
-  auto cur = TRY(store_.Get(rec.id));
-  if (!cur || cur->state.status != ContainerStatus::kPaused)
-    return FailAs(EBUSY, "Container {} is not paused", rec.id);
-  TRY(runtime::Resume({.root = RuntimeRoot()}, rec.id));
-  cur->state.status = ContainerStatus::kRunning;
-  TRY(store_.SetState(rec.id, cur->state));
-  Emit(*cur, "unpause");
+  Locked l = TRY(LockContainer(name_or_id));
+  if (l.rec.state.status != ContainerStatus::kPaused)
+    return FailAs(EBUSY, "Container {} is not paused", l.rec.id);
+  TRY(runtime::Resume({.root = RuntimeRoot()}, l.rec.id));
+  l.rec.state.status = ContainerStatus::kRunning;
+  TRY(store_.SetState(l.rec.id, l.rec.state));
+  Emit(l.rec, "unpause");
   return Ok();
 }
 
 Status ContainerService::Resize(const std::string& name_or_id, unsigned height, unsigned width) {
   ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  if (!IsRunning(rec)) return NotRunning(rec);
+  if (!IsRunning(rec.state)) return NotRunning(rec);
   auto conn = TRY(ShimConnection::Connect(StateDir(rec.id) + "/shim.sock"));
   auto answer = conn.Call({{"op", "resize"}, {"width", width}, {"height", height}});
   if (!answer) return FailAs(EINVAL, "resize {}: {}", rec.name, answer.error().message());
@@ -167,7 +144,7 @@ Status ContainerService::Resize(const std::string& name_or_id, unsigned height, 
 
 Result<TopResult> ContainerService::Top(const std::string& name_or_id, const std::string& ps_args) {
   ContainerRecord rec = TRY(store_.Lookup(name_or_id));
-  if (!IsRunning(rec)) return NotRunning(rec);
+  if (!IsRunning(rec.state)) return NotRunning(rec);
   std::vector<int> pids = TRY(runtime::Processes({.root = RuntimeRoot()}, rec.id));
   // ps runs on the host (as docker's top does) and its lines are kept for
   // the container's pids.

@@ -42,6 +42,12 @@ struct ContainerState {
   std::string error;  // why it failed to start, as docker's State.Error
 };
 
+// Running in docker's sense (State.Running): its process is there, frozen
+// or not.
+inline bool IsRunning(const ContainerState& s) {
+  return s.status == ContainerStatus::kRunning || s.status == ContainerStatus::kPaused;
+}
+
 struct ContainerRecord {
   std::string id;                                         // 64 hex
   std::string name;                                       // without the leading "/"

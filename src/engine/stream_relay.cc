@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <string_view>
 
-#include "engine/detach_keys.h"
 #include "shim/shim_protocol.h"
+#include "spec/detach_keys.h"
 
 namespace berth::engine {
 namespace {
@@ -72,6 +72,13 @@ ssize_t ReadSome(int fd, char* buf, size_t len) {
 
 }  // namespace
 
+Result<std::string> DetachKeysFor(const std::string& keys) {
+  if (keys.empty()) return std::string(spec::kDefaultDetachKeys);
+  auto parsed = spec::ParseDetachKeys(keys);
+  if (!parsed) return FailAs(EINVAL, "Invalid detach keys ({}) provided", keys);
+  return parsed;
+}
+
 bool RelayStreams(const StreamRelay& r, int shim_fd, std::string shim_buffered, int client_fd,
                   std::string client_buffered) {
   FrameFilter filter(r.want_stdout || r.tty, r.want_stderr || r.tty);
@@ -80,11 +87,12 @@ bool RelayStreams(const StreamRelay& r, int shim_fd, std::string shim_buffered, 
   };
   // Only a terminal's input is scanned, as docker does: a pipe may carry
   // any bytes, the detach keys among them.
-  bool scan = r.tty && !r.detach_keys.empty();
-  DetachScanner scanner(scan ? r.detach_keys : std::vector<unsigned char>{0});
+  spec::DetachScanner scanner(r.tty ? r.detach_keys : "");
   bool detached = false;
   auto input = [&](std::string_view d) {
-    return scan ? scanner.Feed(d, &detached) : std::string(d);
+    std::string out;
+    detached = detached || scanner.Feed(d, out);
+    return out;
   };
 
   std::string to_client = output(shim_buffered);

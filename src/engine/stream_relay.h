@@ -11,16 +11,22 @@
 #pragma once
 
 #include <string>
-#include <vector>
+
+#include "base/error.h"
 
 namespace berth::engine {
 
 struct StreamRelay {
   bool tty = false;
   bool want_stdout = true, want_stderr = true;
-  bool stdin = false;                      // the client sends input
-  std::vector<unsigned char> detach_keys;  // with a tty; empty: none
+  bool stdin = false;       // the client sends input
+  std::string detach_keys;  // with a tty; empty: none
 };
+
+// The detach keys a client named (docker's --detach-keys form; "" the
+// default), or EINVAL in dockerd's words: "Invalid detach keys (X)
+// provided".
+Result<std::string> DetachKeysFor(const std::string& spec);
 
 // True when it ended on the detach keys.
 bool RelayStreams(const StreamRelay& r, int shim_fd, std::string shim_buffered, int client_fd,

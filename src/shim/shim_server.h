@@ -25,11 +25,11 @@ struct RunningContainer {
   std::string started_at;
   bool tty = false;
   int attach_wait_ms = 0;  // output held until an attach, at most this long
-  UniqueFd out;        // stdout pipe, or the pty master
-  UniqueFd err;        // stderr pipe; invalid with a tty
-  UniqueFd in;         // stdin pipe, or a dup of the master; invalid without --stdin
-  UniqueFd listener;   // shim.sock, listening
-  UniqueFd signal_fd;  // SIGCHLD (blocked in the shim)
+  UniqueFd out;            // stdout pipe, or the pty master
+  UniqueFd err;            // stderr pipe; invalid with a tty
+  UniqueFd in;             // stdin pipe, or a dup of the master; invalid without --stdin
+  UniqueFd listener;       // shim.sock, listening
+  UniqueFd signal_fd;      // SIGCHLD (blocked in the shim)
   std::optional<JsonFileLog> log;
 };
 

@@ -49,23 +49,52 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// A response's status and its header fields, names lowercased.
+template <class Message>
+void TakeStatusAndHeaders(const Message& m, ApiResponse* out) {
+  out->status = static_cast<int>(m.result_int());
+  for (const auto& f : m) {
+    std::string n(f.name_string());
+    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out->headers[n] = std::string(f.value());
+  }
+}
+
+// Connects `sock` to the daemon at `path`, or docker's "Cannot connect".
+Status Connect(asio::local::stream_protocol::socket& sock, const std::string& path) {
+  beast::error_code ec;
+  sock.connect(asio::local::stream_protocol::endpoint(path), ec);
+  if (ec)
+    return Fail("Cannot connect to the berth daemon at unix://{}. Is berthd running? ({})", path,
+                ec.message());
+  return Ok();
+}
+
+// The request line (at API `version`) and the headers every request has.
+http::request<http::string_body> NewRequest(std::string_view method, const std::string& version,
+                                            const std::string& path_and_query) {
+  http::request<http::string_body> req;
+  req.method_string(std::string(method));
+  req.target("/v" + version + path_and_query);
+  req.version(11);
+  req.set(http::field::host, "berth");
+  req.set(http::field::user_agent, "berth-cli/0.1.0");
+  return req;
+}
+
+}  // namespace
+
 Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& path_and_query,
                                   std::string_view body, int body_fd,
                                   const std::map<std::string, std::string>& headers,
                                   const Sink* sink) {
   asio::io_context io;
   asio::local::stream_protocol::socket sock(io);
+  TRY(Connect(sock, socket_));
   beast::error_code ec;
-  sock.connect(asio::local::stream_protocol::endpoint(socket_), ec);
-  if (ec)
-    return Fail("Cannot connect to the berth daemon at unix://{}. Is berthd running? ({})", socket_,
-                ec.message());
-  http::request<http::string_body> req;
-  req.method_string(std::string(method));
-  req.target("/v" + version_ + path_and_query);
-  req.version(11);
-  req.set(http::field::host, "berth");
-  req.set(http::field::user_agent, "berth-cli/0.1.0");
+  auto req = NewRequest(method, version_, path_and_query);
   for (const auto& [k, v] : headers) req.set(k, v);
   if (!body.empty() || method == "POST" || method == "PUT") {
     req.body() = std::string(body);
@@ -102,12 +131,7 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
   http::read_header(sock, buf, p, ec);
   if (ec) return Fail("read response from unix://{}: {}", socket_, ec.message());
   ApiResponse resp;
-  resp.status = static_cast<int>(p.get().result_int());
-  for (const auto& f : p.get()) {
-    std::string n(f.name_string());
-    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    resp.headers[n] = std::string(f.value());
-  }
+  TakeStatusAndHeaders(p.get(), &resp);
   if (on_headers_ && resp.status / 100 == 2) on_headers_();
   bool to_sink = sink && resp.status / 100 == 2;
   char chunk[16384];
@@ -155,19 +179,23 @@ class LineSplitter {
 
 }  // namespace
 
+bool ApiClient::NegotiatedDown(const ApiResponse& r) {
+  // The docker CLI's negotiation: a daemon that finds our version too new
+  // is asked again at the version its /_ping names.
+  if (r.status != 400 || r.ErrorMessage().find("is too new") == std::string::npos) return false;
+  auto ping = Do("GET", "/_ping", "", -1, {}, nullptr);
+  if (!ping) return false;
+  auto it = ping->headers.find("api-version");
+  if (it == ping->headers.end() || it->second == version_) return false;
+  version_ = it->second;
+  return true;
+}
+
 Result<ApiResponse> ApiClient::Call(std::string_view method, const std::string& path_and_query,
                                     std::string_view body,
                                     const std::map<std::string, std::string>& headers) {
   auto r = TRY(Do(method, path_and_query, body, -1, headers, nullptr));
-  // Negotiate down to an older daemon's version, as the docker CLI does.
-  if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
-    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
-    auto it = ping.headers.find("api-version");
-    if (it != ping.headers.end() && it->second != version_) {
-      version_ = it->second;
-      return Do(method, path_and_query, body, -1, headers, nullptr);
-    }
-  }
+  if (NegotiatedDown(r)) return Do(method, path_and_query, body, -1, headers, nullptr);
   return r;
 }
 
@@ -177,15 +205,8 @@ Result<ApiResponse> ApiClient::Stream(std::string_view method, const std::string
   LineSplitter lines(on_line);
   Sink sink = [&](std::string_view d) { return lines.Feed(d); };
   auto r = TRY(Do(method, path_and_query, "", -1, headers, &sink));
-  // The same negotiation as Call's (an error body never reaches the sink).
-  if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
-    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
-    auto it = ping.headers.find("api-version");
-    if (it != ping.headers.end() && it->second != version_) {
-      version_ = it->second;
-      r = TRY(Do(method, path_and_query, "", -1, headers, &sink));
-    }
-  }
+  // (An error body never reaches the sink: a retry starts clean.)
+  if (NegotiatedDown(r)) r = TRY(Do(method, path_and_query, "", -1, headers, &sink));
   if (r.status / 100 == 2) TRY(lines.Flush());
   return r;
 }
@@ -204,15 +225,7 @@ Result<ApiResponse> ApiClient::StreamRaw(std::string_view method, const std::str
                                          const std::function<Status(std::string_view)>& on_data) {
   Sink sink = on_data;
   auto r = TRY(Do(method, path_and_query, "", -1, {}, &sink));
-  // The same negotiation as Call's (an error body never reaches the sink).
-  if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
-    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
-    auto it = ping.headers.find("api-version");
-    if (it != ping.headers.end() && it->second != version_) {
-      version_ = it->second;
-      return Do(method, path_and_query, "", -1, {}, &sink);
-    }
-  }
+  if (NegotiatedDown(r)) return Do(method, path_and_query, "", -1, {}, &sink);
   return r;
 }
 
@@ -221,17 +234,9 @@ Result<HijackedConnection> ApiClient::HijackOnce(std::string_view method,
                                                  std::string_view body) {
   asio::io_context io;
   asio::local::stream_protocol::socket sock(io);
+  TRY(Connect(sock, socket_));
   beast::error_code ec;
-  sock.connect(asio::local::stream_protocol::endpoint(socket_), ec);
-  if (ec)
-    return Fail("Cannot connect to the berth daemon at unix://{}. Is berthd running? ({})", socket_,
-                ec.message());
-  http::request<http::string_body> req;
-  req.method_string(std::string(method));
-  req.target("/v" + version_ + path_and_query);
-  req.version(11);
-  req.set(http::field::host, "berth");
-  req.set(http::field::user_agent, "berth-cli/0.1.0");
+  auto req = NewRequest(method, version_, path_and_query);
   // The upgrade docker's CLI asks for: after the response the connection
   // carries the container's stdio in both directions.
   req.set(http::field::connection, "Upgrade");
@@ -248,12 +253,7 @@ Result<HijackedConnection> ApiClient::HijackOnce(std::string_view method,
   http::read_header(sock, buf, p, ec);
   if (ec) return Fail("read response from unix://{}: {}", socket_, ec.message());
   HijackedConnection conn;
-  conn.response.status = static_cast<int>(p.get().result_int());
-  for (const auto& f : p.get()) {
-    std::string n(f.name_string());
-    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    conn.response.headers[n] = std::string(f.value());
-  }
+  TakeStatusAndHeaders(p.get(), &conn.response);
   if (!conn.Upgraded()) {
     // An error before the hijack is an ordinary response with a body.
     if (!p.is_done()) http::read(sock, buf, p, ec);
@@ -274,16 +274,7 @@ Result<HijackedConnection> ApiClient::Hijack(std::string_view method,
                                              const std::string& path_and_query,
                                              std::string_view body) {
   auto c = TRY(HijackOnce(method, path_and_query, body));
-  // The same negotiation as Call's.
-  if (c.response.status == 400 &&
-      c.response.ErrorMessage().find("is too new") != std::string::npos) {
-    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
-    auto it = ping.headers.find("api-version");
-    if (it != ping.headers.end() && it->second != version_) {
-      version_ = it->second;
-      return HijackOnce(method, path_and_query, body);
-    }
-  }
+  if (NegotiatedDown(c.response)) return HijackOnce(method, path_and_query, body);
   return c;
 }
 
@@ -299,15 +290,7 @@ Result<ApiResponse> ApiClient::Download(std::string_view method, const std::stri
     return Ok();
   };
   auto r = TRY(Do(method, path_and_query, "", -1, {}, &sink));
-  // The same negotiation as Call's (an error body never reaches the fd).
-  if (r.status == 400 && r.ErrorMessage().find("is too new") != std::string::npos) {
-    auto ping = TRY(Do("GET", "/_ping", "", -1, {}, nullptr));
-    auto it = ping.headers.find("api-version");
-    if (it != ping.headers.end() && it->second != version_) {
-      version_ = it->second;
-      return Do(method, path_and_query, "", -1, {}, &sink);
-    }
-  }
+  if (NegotiatedDown(r)) return Do(method, path_and_query, "", -1, {}, &sink);
   return r;
 }
 

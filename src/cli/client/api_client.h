@@ -88,6 +88,9 @@ class ApiClient {
   Result<ApiResponse> Do(std::string_view method, const std::string& path_and_query,
                          std::string_view body, int body_fd,
                          const std::map<std::string, std::string>& headers, const Sink* sink);
+  // True when `r` was the daemon's "client version is too new" and the
+  // version is now lowered to the daemon's: the caller asks again.
+  bool NegotiatedDown(const ApiResponse& r);
   std::string socket_;
   std::string version_ = "1.47";
   std::function<void()> on_headers_;

@@ -1,5 +1,7 @@
 #include "cli/client/attach_stream.h"
 
+#include "spec/detach_keys.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,32 +17,6 @@
 #include "cli/client/container_format.h"
 
 namespace berth::cli {
-
-Result<std::string> ParseDetachKeys(std::string_view spec) {
-  // moby/term's ToBytes: ctrl-@ is 0, ctrl-a 1 ... ctrl-z 26, then
-  // ctrl-[ ctrl-\ ctrl-] ctrl-^ ctrl-_ (27..31); "DEL" is 127.
-  static constexpr std::string_view kCtrl = "@abcdefghijklmnopqrstuvwxyz[\\]^_";
-  std::string out;
-  size_t start = 0;
-  while (true) {
-    size_t comma = spec.find(',', start);
-    std::string_view key =
-        spec.substr(start, comma == std::string_view::npos ? spec.npos : comma - start);
-    if (key.size() == 1) {
-      out += key[0];
-    } else if (key.size() == 6 && key.starts_with("ctrl-") &&
-               kCtrl.find(key[5]) != std::string_view::npos) {
-      out += static_cast<char>(kCtrl.find(key[5]));
-    } else if (key == "DEL") {
-      out += '\x7f';
-    } else {
-      return Fail("Unknown character: '{}'", key);
-    }
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 Result<std::pair<int, int>> TerminalSize(int fd) {
   struct winsize ws {};
@@ -144,41 +120,6 @@ Status WriteFd(int fd, std::string_view d) {
   return Ok();
 }
 
-// docker's escapeProxy: bytes that could begin the detach sequence are
-// held back until they either complete it (detach) or not (then they are
-// sent after all, as typed).
-class DetachWatcher {
- public:
-  explicit DetachWatcher(std::string keys) : keys_(std::move(keys)) {}
-  // Appends what should go to the container to `out`; true when the keys
-  // were completed.
-  bool Feed(std::string_view in, std::string& out) {
-    for (char c : in) {
-      if (keys_.empty()) {
-        out += c;
-        continue;
-      }
-      if (c == keys_[matched_]) {
-        if (++matched_ == keys_.size()) return true;
-        continue;
-      }
-      out.append(keys_, 0, matched_);
-      matched_ = 0;
-      if (c == keys_[0]) {
-        matched_ = 1;
-        if (keys_.size() == 1) return true;
-      } else {
-        out += c;
-      }
-    }
-    return false;
-  }
-
- private:
-  std::string keys_;
-  size_t matched_ = 0;
-};
-
 }  // namespace
 
 Result<StreamEnd> StreamContainerIo(HijackedConnection& conn, const StreamOptions& opts) {
@@ -202,7 +143,7 @@ Result<StreamEnd> StreamContainerIo(HijackedConnection& conn, const StreamOption
     conn.pending.clear();
   }
 
-  DetachWatcher watcher(opts.tty ? opts.detach_keys : std::string());
+  spec::DetachScanner watcher(opts.tty ? opts.detach_keys : std::string());
   std::string outgoing;  // read from stdin, not yet written to the socket
   bool reading_stdin = opts.send_stdin, write_shut = !opts.send_stdin;
   char buf[32768];

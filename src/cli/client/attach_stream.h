@@ -10,17 +10,12 @@
 
 #include "base/error.h"
 #include "cli/client/api_client.h"
+#include "spec/detach_keys.h"
 
 namespace berth::cli {
 
-// docker's --detach-keys: a comma-separated list of keys, each a single
-// letter or "ctrl-X" for X in a-z, @, [, \, ], ^, _ (ctrl-@ is NUL). Returns
-// the bytes of the sequence; an invalid one is an error in docker's words
-// ("Unknown character: 'ctrl-foo'", "Invalid detach keys (...) provided").
-Result<std::string> ParseDetachKeys(std::string_view spec);
-
-// docker's default: ctrl-p, ctrl-q.
-inline constexpr std::string_view kDefaultDetachKeys = "\x10\x11";
+using spec::kDefaultDetachKeys;
+using spec::ParseDetachKeys;
 
 struct StreamOptions {
   // The container has a terminal: its output is raw bytes (not docker's
@@ -31,7 +26,7 @@ struct StreamOptions {
   // side is shut and the output read to its end.
   bool send_stdin = false;
   // The key sequence that detaches (watched only with a tty, as docker's
-  // CLI does; without one the daemon watches for it).
+  // CLI and daemon do).
   std::string detach_keys = std::string(kDefaultDetachKeys);
   // SIGWINCH: the caller sends the new size (null: ignored).
   std::function<void()> on_resize;

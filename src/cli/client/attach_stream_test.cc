@@ -7,14 +7,7 @@
 namespace berth::cli {
 namespace {
 
-TEST(DetachKeys, DockersFormat) {
-  EXPECT_EQ(*ParseDetachKeys("ctrl-p,ctrl-q"), std::string("\x10\x11"));
-  EXPECT_EQ(*ParseDetachKeys("ctrl-a,x"), std::string("\x01x"));
-  EXPECT_EQ(*ParseDetachKeys("ctrl-@"), std::string(1, '\0'));
-  EXPECT_EQ(*ParseDetachKeys("ctrl-_,ctrl-[,DEL"), std::string("\x1f\x1b\x7f"));
-  EXPECT_EQ(ParseDetachKeys("ctrl-foo").error().What(), "Unknown character: 'ctrl-foo'");
-  EXPECT_FALSE(ParseDetachKeys("a,,b"));
-}
+// The detach keys' format and scanner are tested in spec/detach_keys_test.cc.
 
 TEST(CannotInvoke, MapsTheDaemonsStartErrors) {
   EXPECT_EQ(CannotInvokeCode("exec: \"x\": executable file not found in $PATH", 125), 127);
