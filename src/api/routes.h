@@ -30,6 +30,16 @@ void AddEventRoutes(Router& r, ApiContext& ctx);      // /events
 // /containers/{id}/exec, /exec/..., /containers/{id}/changes and export
 void AddExecRoutes(Router& r, ApiContext& ctx);
 
+// --- resources and update ---
+
+// --- security options and userns-remap ---
+
+// --- volumes, binds, tmpfs ---
+
+// --- restart policies, health checks, stats ---
+
+// --- cp and commit ---
+
 // The HTTP status docker uses for an engine error: ENOENT 404, EEXIST and
 // EBUSY 409, EINVAL 400, EACCES 403, anything else 500.
 int StatusForError(const Error& e);

@@ -127,6 +127,16 @@ Status Run(engine::DaemonConfig cfg) {
   api::AddContainerRoutes(router, ctx);
   api::AddExecRoutes(router, ctx);
   api::AddEventRoutes(router, ctx);
+
+  // --- resources and update ---
+
+  // --- security options and userns-remap ---
+
+  // --- volumes, binds, tmpfs ---
+
+  // --- restart policies, health checks, stats ---
+
+  // --- cp and commit ---
   auto server = TRY(api::UnixServer::Listen(cfg.socket_path, router));
   std::string pid_path = cfg.exec_root + "/berthd.pid";
   TRY(WriteFileAtomic(pid_path, std::to_string(::getpid()), 0644));

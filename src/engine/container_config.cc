@@ -245,6 +245,12 @@ Result<ContainerConfig> ParseContainerConfig(const json& j) {
   TRY(ReadField(j, "AttachStdout", p, &c.attach_stdout));
   TRY(ReadField(j, "AttachStderr", p, &c.attach_stderr));
   TRY(ReadField(j, "Image", p, &c.image));
+  // Config.Volumes is a set: {"/path": {}}.
+  if (const json* volumes = Member(j, "Volumes"); volumes != nullptr && !volumes->is_null()) {
+    if (!volumes->is_object()) return Fail("Config.Volumes: must be an object");
+    for (const auto& [path, unused] : volumes->items()) c.volumes.push_back(path);
+  }
+  c.healthcheck = TRY(ParseHealthConfig(j));
   return c;
 }
 
@@ -255,13 +261,18 @@ Result<HostConfig> ParseHostConfig(const json& j) {
   TRY(spec::ExpectObject(j, std::string(p)));
   TRY(ReadField(j, "AutoRemove", p, &h.auto_remove));
   TRY(ReadField(j, "Init", p, &h.init));
-  TRY(ReadField(j, "Privileged", p, &h.privileged));
-  if (h.privileged) return Fail("privileged containers are not supported by berth yet");
   h.log_config = TRY(ReadLogConfig(j));
   h.network_mode = TRY(ReadNetworkMode(j));
   h.pid_mode = TRY(ReadNamespaceMode(j, "PidMode", "PID", {}));
   h.ipc_mode = TRY(ReadNamespaceMode(j, "IpcMode", "IPC", {"private", "shareable"}));
   h.uts_mode = TRY(ReadNamespaceMode(j, "UTSMode", "UTS", {}));
+  TRY(ReadField(j, "UsernsMode", p, &h.userns_mode));
+  if (!h.userns_mode.empty() && h.userns_mode != "host")
+    return Fail("HostConfig.UsernsMode: invalid user namespace mode: {}", h.userns_mode);
+  h.resources = TRY(ParseResources(j));
+  h.security = TRY(ParseSecurity(j));
+  h.storage = TRY(ParseStorage(j));
+  h.restart_policy = TRY(ParseRestartPolicy(j));
   return h;
 }
 
@@ -302,19 +313,27 @@ json ToJson(const ContainerConfig& c) {
   j["Entrypoint"] = c.entrypoint ? json(*c.entrypoint) : json(nullptr);
   if (!c.stop_signal.empty()) j["StopSignal"] = c.stop_signal;
   if (c.stop_timeout) j["StopTimeout"] = *c.stop_timeout;
+  json volumes = json::object();
+  for (const auto& path : c.volumes) volumes[path] = json::object();
+  j["Volumes"] = volumes;
+  HealthConfigToJson(c.healthcheck, &j);
   return j;
 }
 
 json ToJson(const HostConfig& h) {
   json j = {
       {"AutoRemove", h.auto_remove},
-      {"Privileged", h.privileged},
       {"LogConfig", {{"Type", h.log_config.type}, {"Config", h.log_config.config}}},
       {"NetworkMode", h.network_mode.String()},
       {"PidMode", h.pid_mode.String()},
       {"IpcMode", h.ipc_mode.kind == NamespaceMode::kPrivate ? "private" : h.ipc_mode.String()},
       {"UTSMode", h.uts_mode.String()}};
   j["Init"] = h.init ? json(*h.init) : json(nullptr);
+  j["UsernsMode"] = h.userns_mode;
+  ResourcesToJson(h.resources, &j);
+  SecurityToJson(h.security, &j);
+  StorageToJson(h.storage, &j);
+  RestartPolicyToJson(h.restart_policy, &j);
   return j;
 }
 

@@ -5,8 +5,7 @@
 // Parsing checks every field it reads and answers with one line naming the
 // field and the cause ("Config.Env[2]: must be a string"), fit for a 400.
 // Fields berth does not act on yet are ignored, as dockerd ignores fields it
-// does not know; the ones that would change isolation when set (Privileged)
-// are refused instead of silently dropped.
+// does not know.
 //
 // Plain value types; no syscalls. ToJson writes the normalized form kept in
 // the container record, and Parse* reads it back unchanged.
@@ -22,6 +21,10 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "engine/host_lifecycle.h"
+#include "engine/host_resources.h"
+#include "engine/host_security.h"
+#include "engine/host_storage.h"
 
 namespace berth::engine {
 
@@ -45,6 +48,9 @@ struct ContainerConfig {
   bool attach_stdout = false;
   bool attach_stderr = false;
   std::string image;  // as the user named it
+  // Config.Volumes: paths that get an anonymous volume unless mounted.
+  std::vector<std::string> volumes;
+  HealthConfig healthcheck;  // engine/host_lifecycle.h
 };
 
 struct LogConfig {
@@ -78,7 +84,13 @@ struct HostConfig {
   LogConfig log_config;
   NetworkMode network_mode;
   NamespaceMode pid_mode, ipc_mode, uts_mode;
-  bool privileged = false;  // only false is accepted for now
+  // Each area's fields live in a file of its own.
+  Resources resources;           // engine/host_resources.h
+  SecurityOptions security;      // engine/host_security.h
+  StorageOptions storage;        // engine/host_storage.h
+  RestartPolicy restart_policy;  // engine/host_lifecycle.h
+  // UsernsMode: "" (the daemon's: remapped under userns-remap) or "host".
+  std::string userns_mode;
 };
 
 struct CreateRequest {

@@ -110,6 +110,8 @@ void ContainerService::OnExit(const std::string& id, const ContainerState& exite
     Emit(r, "die", {{"exitCode", std::to_string(exited.exit_code)}});
     auto_remove = r.host_config.value("AutoRemove", false);
   }
+  // --- restart policies, health checks, stats ---
+
   {
     std::lock_guard lock(mu_);
     live->running = false;

@@ -153,6 +153,8 @@ Status ContainerService::RemoveLocked(const ContainerRecord& rec) {
   if (auto s = RemoveAll(BundleDir(rec.id)); !s)
     log::Warn("remove container {}: {}", rec.id, s.error().What());
   (void)RemoveAll(StateDir(rec.id));
+  // --- volumes, binds, tmpfs ---
+
   {
     std::lock_guard lock(mu_);
     std::erase_if(execs_, [&](const auto& e) { return e.second.container_id == rec.id; });

@@ -206,6 +206,16 @@ class ContainerService {
   Result<bool> ExecPrepare(const std::string& exec_id);
   Status ExecResize(const std::string& exec_id, unsigned height, unsigned width);
 
+  // --- resources and update ---
+
+  // --- security options and userns-remap ---
+
+  // --- volumes, binds, tmpfs ---
+
+  // --- restart policies, health checks, stats ---
+
+  // --- cp and commit ---
+
   ImageService& images() { return images_; }
   const ContainerServiceOptions& options() const { return options_; }
 
@@ -257,6 +267,16 @@ class ContainerService {
   std::map<std::string, ExecInfo> execs_;
   // Takes an exec's end: its record and the exec_die event.
   void ExecEnded(const std::string& exec_id, int64_t exit_code);
+  // --- resources and update ---
+
+  // --- security options and userns-remap ---
+
+  // --- volumes, binds, tmpfs ---
+
+  // --- restart policies, health checks, stats ---
+
+  // --- cp and commit ---
+
   std::atomic<bool> closing_{false};
   std::atomic<int> monitors_{0};
 };

@@ -356,6 +356,24 @@ Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   }
   linux.seccomp = TRY(DefaultSeccomp(HostSeccompTarget(caps.bounding)));
   cfg.linux = std::move(linux);
+
+  // The user's mounts over the defaults: one at a default's destination
+  // replaces it (a -v over /dev/shm, say).
+  for (const spec::Mount& m : in.extra_mounts) {
+    std::erase_if(cfg.mounts, [&](const spec::Mount& d) {
+      return CleanPath(d.destination) == CleanPath(m.destination);
+    });
+    cfg.mounts.push_back(m);
+  }
+  // userns-remap: the container's root is a subordinate user of the host.
+  if (!in.uid_mappings.empty()) {
+    cfg.linux->namespaces.push_back({"user", ""});
+    cfg.linux->uid_mappings = in.uid_mappings;
+    cfg.linux->gid_mappings = in.gid_mappings;
+  }
+  // The options of HostConfig, each area over the baseline.
+  TRY(ApplyResources(h.resources, &cfg));
+  TRY(ApplySecurity(h.security, &cfg));
   return out;
 }
 

@@ -47,6 +47,12 @@ struct ContainerSpecInput {
   std::string init_binary;  // host path of tini/catatonit, for HostConfig.Init
   std::string host_resolv_conf = "/etc/resolv.conf";
   std::string host_hosts = "/etc/hosts";
+  // The container's volumes, binds and tmpfs mounts, resolved by the
+  // start driver (engine/container_mounts.cc); they go after the defaults
+  // and replace a default mount at the same destination.
+  std::vector<spec::Mount> extra_mounts;
+  // userns-remap: the container's user namespace maps (empty: none).
+  std::vector<spec::IdMapping> uid_mappings, gid_mappings;
 };
 
 struct ContainerSpec {

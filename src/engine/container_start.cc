@@ -151,6 +151,10 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
     }
     *j.path = *path;
   }
+  // --- volumes, binds, tmpfs: in.extra_mounts ---
+
+  // --- userns-remap: in.uid_mappings, in.gid_mappings ---
+
   auto spec = BuildContainerSpec(in);
   if (!spec) {
     unmount();
@@ -210,6 +214,8 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
   TRY(store_.SetState(rec.id, rec.state));
   WatchShim(rec.id);
   Emit(rec, "start");
+  // --- restart policies, health checks, stats ---
+
   return Ok();
 }
 

@@ -77,6 +77,16 @@ void AddDiffCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 void AddExportCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 void AddEventsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 
+// --- resources and update ---
+
+// --- security options and userns-remap ---
+
+// --- volumes, binds, tmpfs ---
+
+// --- restart policies, health checks, stats ---
+
+// --- cp and commit ---
+
 int ClientMain(int argc, char** argv);
 
 }  // namespace berth::cli

@@ -57,6 +57,10 @@ void AddCreateFlags(CLI::App* cmd, const std::shared_ptr<CreateFlags>& f) {
   cmd->add_option("--pid", f->pid, "PID namespace to use");
   cmd->add_option("--ipc", f->ipc, "IPC mode to use");
   cmd->add_option("--uts", f->uts, "UTS namespace to use");
+  AddResourceFlags(cmd, &f->resources);
+  AddSecurityFlags(cmd, &f->security);
+  AddStorageFlags(cmd, &f->storage);
+  AddLifecycleFlags(cmd, &f->lifecycle);
 }
 
 bool TakeImageAndArgs(CLI::App* cmd, CreateFlags& f, const std::string& cmd_name) {
@@ -181,6 +185,10 @@ Result<json> CreateBody(const CreateFlags& f, const std::vector<std::string>& fi
   };
   // Init is a pointer in docker's HostConfig: sent only when given.
   if (f.init) host["Init"] = true;
+  TRY(AddResourceBody(f.resources, &config, &host));
+  TRY(AddSecurityBody(f.security, &config, &host));
+  TRY(AddStorageBody(f.storage, &config, &host));
+  TRY(AddLifecycleBody(f.lifecycle, &config, &host));
   // The API's body is the Config's fields themselves, with HostConfig and
   // NetworkingConfig beside them.
   json body = config;

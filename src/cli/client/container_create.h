@@ -10,6 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/client/commands.h"
+#include "cli/client/run_flags_lifecycle.h"
+#include "cli/client/run_flags_resources.h"
+#include "cli/client/run_flags_security.h"
+#include "cli/client/run_flags_storage.h"
 
 namespace berth::cli {
 
@@ -24,6 +28,11 @@ struct CreateFlags {
   std::string network = "default", pid, ipc, uts;
   std::string image;
   std::vector<std::string> args;  // COMMAND and its ARGs
+  // Each area's flags live in a file of its own (run_flags_<area>.cc).
+  ResourceFlags resources;
+  SecurityFlags security;
+  StorageFlags storage;
+  LifecycleFlags lifecycle;
 };
 
 // Adds the flags of create/run to `cmd` (IMAGE [COMMAND] [ARG...], flags

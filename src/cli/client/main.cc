@@ -125,6 +125,16 @@ int ClientMain(int argc, char** argv) {
   system->require_subcommand(1);
   AddEventsCommand(*system, o, &action);
 
+  // --- resources and update ---
+
+  // --- security options and userns-remap ---
+
+  // --- volumes, binds, tmpfs ---
+
+  // --- restart policies, health checks, stats ---
+
+  // --- cp and commit ---
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ExtrasError& e) {
