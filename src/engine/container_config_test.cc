@@ -82,8 +82,8 @@ TEST(ContainerConfig, ErrorsNameTheFieldOnOneLine) {
   EXPECT_EQ(ErrorOf(R"({"StopSignal": "SIGNOPE"})"), "Invalid signal: SIGNOPE");
   EXPECT_NE(ErrorOf(R"({"HostConfig": []})").find("HostConfig: must be an object"),
             std::string::npos);
-  EXPECT_EQ(ErrorOf(R"({"HostConfig": {"Privileged": true}})"),
-            "privileged containers are not supported by berth yet");
+  // Privileged is supported (engine/host_security): no refusal.
+  EXPECT_TRUE(ParseCreateRequest(R"({"HostConfig": {"Privileged": true}})").has_value());
   EXPECT_EQ(ErrorOf(R"({"HostConfig": {"NetworkMode": "mynet"}})"), "network mynet not found");
   EXPECT_EQ(ErrorOf(R"({"HostConfig": {"PidMode": "weird"}})"), "invalid PID mode: weird");
   EXPECT_EQ(ErrorOf(R"({"HostConfig": {"IpcMode": "container:"}})"),

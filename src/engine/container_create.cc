@@ -41,6 +41,7 @@ Result<std::string> ContainerService::Create(const CreateRequest& request,
     if (!sig) return FailAs(EINVAL, "{}", sig.error().message());
   }
   const HostConfig& hc = request.host_config;
+  TRY(CheckSecurityOnHost(hc.security));  // security options: devices, caps, seccomp
   if (hc.network_mode.kind == NetworkMode::kContainer)
     TRY(CheckJoinTarget("network mode", hc.network_mode.container));
   for (const NamespaceMode* m : {&hc.pid_mode, &hc.ipc_mode, &hc.uts_mode})

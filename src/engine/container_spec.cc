@@ -373,7 +373,7 @@ Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   }
   // The options of HostConfig, each area over the baseline.
   TRY(ApplyResources(h.resources, &cfg));
-  TRY(ApplySecurity(h.security, &cfg));
+  TRY(ApplySecurity(h.security, in, &cfg));
   return out;
 }
 
