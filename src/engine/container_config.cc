@@ -271,10 +271,9 @@ Result<HostConfig> ParseHostConfig(const json& j) {
     return Fail("HostConfig.UsernsMode: invalid user namespace mode: {}", h.userns_mode);
   h.resources = TRY(ParseResources(j));
   // Namespaced sysctls need the namespace to be the container's own.
-  h.security = TRY(ParseSecurity(
-      j, {.own_ipc = h.ipc_mode.kind == NamespaceMode::kPrivate,
-          .own_net = h.network_mode.kind == NetworkMode::kBridge ||
-                     h.network_mode.kind == NetworkMode::kNone}));
+  h.security = TRY(ParseSecurity(j, {.own_ipc = h.ipc_mode.kind == NamespaceMode::kPrivate,
+                                     .own_net = h.network_mode.kind == NetworkMode::kBridge ||
+                                                h.network_mode.kind == NetworkMode::kNone}));
   h.storage = TRY(ParseStorage(j));
   h.restart_policy = TRY(ParseRestartPolicy(j));
   return h;

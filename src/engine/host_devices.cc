@@ -14,7 +14,6 @@
 
 #include "base/fs.h"
 
-
 namespace berth::engine {
 namespace {
 
@@ -66,8 +65,8 @@ void WalkDevices(const std::string& dir, std::vector<spec::Device>* out, bool sk
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) {
-      if (skip_special && (n == "pts" || n == "shm" || n == "fd" || n == "mqueue" ||
-                           n == ".lxc" || n == ".lxd-mounts" || n == ".udev"))
+      if (skip_special && (n == "pts" || n == "shm" || n == "fd" || n == "mqueue" || n == ".lxc" ||
+                           n == ".lxd-mounts" || n == ".udev"))
         continue;
       WalkDevices(path, out, skip_special);
       continue;
@@ -135,7 +134,8 @@ Result<ContainerDevices> DevicesForMapping(const DeviceMapping& m) {
   // directory"); EINVAL for all: it is the request that is wrong.
   int code = dev.error().code();
   std::string cause = code == ENOTBLK ? "not a device node" : std::strerror(code);
-  if (!cause.empty()) cause[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(cause[0])));
+  if (!cause.empty())
+    cause[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(cause[0])));
   return FailAs(EINVAL, "error gathering device information while adding custom device \"{}\": {}",
                 m.path_on_host, cause);
 }

@@ -111,7 +111,9 @@ Result<std::vector<DeviceMapping>> ReadDevices(const json& j) {
   return out;
 }
 
-json StringsOrNull(const std::vector<std::string>& v) { return v.empty() ? json(nullptr) : json(v); }
+json StringsOrNull(const std::vector<std::string>& v) {
+  return v.empty() ? json(nullptr) : json(v);
+}
 
 bool Contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -175,9 +177,8 @@ Result<SecurityOptions> ParseSecurity(const json& j, SysctlNamespaces ns) {
   // capability"), applied at start.
   TRY(spec::ReadField(j, "CapAdd", kPath, &s.cap_add));
   TRY(spec::ReadField(j, "CapDrop", kPath, &s.cap_drop));
-  for (const auto& [given, names, what] :
-       {std::tuple{&s.cap_add, &s.cap_add_names, "CapAdd"},
-        std::tuple{&s.cap_drop, &s.cap_drop_names, "CapDrop"}}) {
+  for (const auto& [given, names, what] : {std::tuple{&s.cap_add, &s.cap_add_names, "CapAdd"},
+                                           std::tuple{&s.cap_drop, &s.cap_drop_names, "CapDrop"}}) {
     for (const std::string& c : *given) {
       auto n = NormalizeCapability(c);
       if (!n) return FailAs(EINVAL, "invalid {}: {}", what, n.error().message());
@@ -254,8 +255,7 @@ Status ApplySecurity(const SecurityOptions& s, const ContainerSpecInput& in, spe
   // 1. Capabilities, the same list in every set the kernel checks;
   // nothing inheritable or ambient.
   std::vector<std::string> caps = TRY(ContainerCapabilities(s));
-  proc.capabilities->bounding = proc.capabilities->effective = proc.capabilities->permitted =
-      caps;
+  proc.capabilities->bounding = proc.capabilities->effective = proc.capabilities->permitted = caps;
 
   // 2. no-new-privileges: setuid binaries and file capabilities grant
   // nothing to the container's processes.
@@ -281,8 +281,9 @@ Status ApplySecurity(const SecurityOptions& s, const ContainerSpecInput& in, spe
       if (dest == "/proc" || dest == "/dev" || dest == "/dev/pts" || dest == "/dev/shm" ||
           dest == "/dev/mqueue")
         continue;
-      bool user = std::any_of(in.extra_mounts.begin(), in.extra_mounts.end(),
-                              [&](const spec::Mount& u) { return CleanPath(u.destination) == dest; });
+      bool user =
+          std::any_of(in.extra_mounts.begin(), in.extra_mounts.end(),
+                      [&](const spec::Mount& u) { return CleanPath(u.destination) == dest; });
       if (!user && !Contains(m.options, "ro")) {
         RemoveOption(&m, "rw");
         m.options.push_back("ro");

@@ -47,7 +47,7 @@ struct SecurityOptions {
   std::vector<std::string> cap_add_names, cap_drop_names;  // normalized: "CAP_X" or "ALL"
   bool no_new_privileges = false;
   SeccompMode seccomp = SeccompMode::kDefault;
-  nlohmann::json seccomp_profile;  // kProfile: the docker-format profile
+  nlohmann::json seccomp_profile;              // kProfile: the docker-format profile
   std::vector<spec::DeviceRule> cgroup_rules;  // from device_cgroup_rules
 };
 

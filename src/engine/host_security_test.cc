@@ -65,18 +65,18 @@ TEST(Capabilities, NamesOfAMask) {
 }
 
 TEST(ParseSecurity, ReadsAndWritesBackDockersFields) {
-  json in = {{"Privileged", false},
-             {"CapAdd", {"sys_admin", "NET_ADMIN"}},
-             {"CapDrop", {"ALL"}},
-             {"SecurityOpt", {"no-new-privileges", "seccomp=unconfined", "apparmor=unconfined",
-                              "label=disable"}},
-             {"ReadonlyRootfs", true},
-             {"Devices",
-              {{{"PathOnHost", "/dev/null"}, {"PathInContainer", "/dev/x"},
-                {"CgroupPermissions", "rw"}}}},
-             {"DeviceCgroupRules", {"c 1:3 mr", "a *:* rwm", "b 7:* rw"}},
-             {"GroupAdd", {"audio", "1234"}},
-             {"Sysctls", {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "1000000"}}}};
+  json in = {
+      {"Privileged", false},
+      {"CapAdd", {"sys_admin", "NET_ADMIN"}},
+      {"CapDrop", {"ALL"}},
+      {"SecurityOpt",
+       {"no-new-privileges", "seccomp=unconfined", "apparmor=unconfined", "label=disable"}},
+      {"ReadonlyRootfs", true},
+      {"Devices",
+       {{{"PathOnHost", "/dev/null"}, {"PathInContainer", "/dev/x"}, {"CgroupPermissions", "rw"}}}},
+      {"DeviceCgroupRules", {"c 1:3 mr", "a *:* rwm", "b 7:* rw"}},
+      {"GroupAdd", {"audio", "1234"}},
+      {"Sysctls", {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "1000000"}}}};
   auto s = Parse(in);
   ASSERT_TRUE(s) << s.error().What();
   EXPECT_EQ(s->cap_add_names, (V{"CAP_SYS_ADMIN", "CAP_NET_ADMIN"}));
@@ -147,14 +147,16 @@ TEST(ParseSecurity, BadInputIsOneLineNamingTheCause) {
   EXPECT_EQ(ErrorOf({{"Devices", {{{"PathOnHost", "/dev/null"}, {"PathInContainer", "rel"}}}}}),
             "rel is not an absolute path");
   EXPECT_EQ(ErrorOf({{"Devices",
-                      {{{"PathOnHost", "/dev/null"}, {"PathInContainer", "/dev/n"},
+                      {{{"PathOnHost", "/dev/null"},
+                        {"PathInContainer", "/dev/n"},
                         {"CgroupPermissions", "rwq"}}}}}),
             "bad mode specified: rwq");
   EXPECT_NE(ErrorOf({{"Sysctls", {{"kernel.panic", "1"}}}}).find("is not namespaced"),
             std::string::npos);
-  EXPECT_NE(ErrorOf({{"Sysctls", {{"net.ipv4.ip_forward", "1"}}}}, {.own_ipc = true, .own_net = false})
-                .find("shares a network namespace"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf({{"Sysctls", {{"net.ipv4.ip_forward", "1"}}}}, {.own_ipc = true, .own_net = false})
+          .find("shares a network namespace"),
+      std::string::npos);
   EXPECT_NE(ErrorOf({{"Sysctls", {{"kernel.msgmax", "1"}}}}, {.own_ipc = false, .own_net = true})
                 .find("shares an IPC namespace"),
             std::string::npos);
@@ -218,8 +220,8 @@ class ApplyTest : public ::testing::Test {
     ASSERT_TRUE(MkdirAll(in_.rootfs + "/etc", 0755));
     ASSERT_TRUE(MkdirAll(in_.container_dir, 0755));
     ASSERT_TRUE(WriteFileAtomic(in_.rootfs + "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"));
-    ASSERT_TRUE(WriteFileAtomic(in_.rootfs + "/etc/group",
-                                "root:x:0:\naudio:x:29:\nvideo:x:44:\n"));
+    ASSERT_TRUE(
+        WriteFileAtomic(in_.rootfs + "/etc/group", "root:x:0:\naudio:x:29:\nvideo:x:44:\n"));
     ASSERT_TRUE(WriteFileAtomic(in_.host_resolv_conf, "nameserver 9.9.9.9\n"));
     ASSERT_TRUE(WriteFileAtomic(in_.host_hosts, "127.0.0.1 localhost\n"));
     in_.image_config = {{"Cmd", {"sh"}}};
@@ -273,9 +275,10 @@ TEST_F(ApplyTest, CapabilitiesAndSeccompFollowThem) {
 }
 
 TEST_F(ApplyTest, SecurityOptsAndCustomProfile) {
-  auto c = Build({{"SecurityOpt",
-                   {"no-new-privileges",
-                    R"(seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]})"}}});
+  auto c = Build(
+      {{"SecurityOpt",
+        {"no-new-privileges",
+         R"(seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]})"}}});
   ASSERT_TRUE(c) << c.error().What();
   EXPECT_TRUE(c->process->no_new_privileges);
   EXPECT_EQ(c->linux->seccomp["defaultAction"], "SCMP_ACT_ALLOW");
@@ -324,8 +327,10 @@ TEST_F(ApplyTest, PrivilegedGetsTheHost) {
 }
 
 TEST_F(ApplyTest, DevicesRulesGroupsSysctls) {
-  auto c = Build({{"Devices", {{{"PathOnHost", "/dev/null"}, {"PathInContainer", "/dev/nul2"},
-                                {"CgroupPermissions", "rwm"}}}},
+  auto c = Build({{"Devices",
+                   {{{"PathOnHost", "/dev/null"},
+                     {"PathInContainer", "/dev/nul2"},
+                     {"CgroupPermissions", "rwm"}}}},
                   {"DeviceCgroupRules", {"b 7:* rw"}},
                   {"GroupAdd", {"audio", "4321", "44"}},
                   {"Sysctls", {{"kernel.shmmax", "123456"}}}});
@@ -356,8 +361,7 @@ TEST(CheckSecurityOnHost, RefusesWhatTheHostCannotGive) {
   EXPECT_NE(s.error().What().find("error gathering device information"), std::string::npos);
   EXPECT_TRUE(CheckSecurityOnHost(ParseSecurity({{"Privileged", true}}, {}).value()));
   // A profile that parses but names an action that does not exist.
-  auto bad = ParseSecurity(
-      {{"SecurityOpt", {R"(seccomp={"defaultAction":"SCMP_ACT_NOPE"})"}}}, {});
+  auto bad = ParseSecurity({{"SecurityOpt", {R"(seccomp={"defaultAction":"SCMP_ACT_NOPE"})"}}}, {});
   ASSERT_TRUE(bad) << bad.error().What();
   auto r = CheckSecurityOnHost(*bad);
   ASSERT_FALSE(r);

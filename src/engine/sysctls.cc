@@ -26,10 +26,11 @@ Status CheckSysctl(const std::string& key, const std::string& value, SysctlNames
                     key);
     return Ok();
   }
-  return FailAs(EINVAL,
-                "sysctl \"{}\" is not allowed: it is not namespaced (only kernel.msg*, kernel.sem*, "
-                "kernel.shm*, fs.mqueue.* and net.* can be set for a container)",
-                key);
+  return FailAs(
+      EINVAL,
+      "sysctl \"{}\" is not allowed: it is not namespaced (only kernel.msg*, kernel.sem*, "
+      "kernel.shm*, fs.mqueue.* and net.* can be set for a container)",
+      key);
 }
 
 }  // namespace berth::engine

@@ -74,8 +74,7 @@ void AddSecurityFlags(CLI::App* cmd, SecurityFlags* f) {
   cmd->add_flag("--privileged", f->privileged, "give extended privileges to this container");
   cmd->add_option("--cap-add", f->cap_add, "add Linux capabilities")->allow_extra_args(false);
   cmd->add_option("--cap-drop", f->cap_drop, "drop Linux capabilities")->allow_extra_args(false);
-  cmd->add_option("--security-opt", f->security_opt, "security options")
-      ->allow_extra_args(false);
+  cmd->add_option("--security-opt", f->security_opt, "security options")->allow_extra_args(false);
   cmd->add_flag("--read-only", f->read_only, "mount the container's root filesystem as read only");
   cmd->add_option("--device", f->devices, "add a host device to the container")
       ->allow_extra_args(false);

@@ -24,10 +24,9 @@ TEST(SecurityFlags, CapabilitiesAsDockersCliSendsThem) {
 }
 
 TEST(SecurityFlags, DeviceForms) {
-  EXPECT_EQ(ParseDeviceFlag("/dev/loop0").value(),
-            (json{{"PathOnHost", "/dev/loop0"},
-                  {"PathInContainer", "/dev/loop0"},
-                  {"CgroupPermissions", "rwm"}}));
+  EXPECT_EQ(ParseDeviceFlag("/dev/loop0").value(), (json{{"PathOnHost", "/dev/loop0"},
+                                                         {"PathInContainer", "/dev/loop0"},
+                                                         {"CgroupPermissions", "rwm"}}));
   EXPECT_EQ(ParseDeviceFlag("/dev/loop0:r").value()["CgroupPermissions"], "r");
   EXPECT_EQ(ParseDeviceFlag("/dev/loop0:/dev/x").value()["PathInContainer"], "/dev/x");
   EXPECT_EQ(ParseDeviceFlag("/dev/loop0:/dev/x/../y:rw").value()["PathInContainer"], "/dev/y");
