@@ -268,7 +268,7 @@ Status ApplySecurity(const SecurityOptions& s, const ContainerSpecInput& in, spe
     linux.seccomp = nullptr;
   else if (s.seccomp == SeccompMode::kProfile)
     linux.seccomp = TRY(TranslateSeccompProfile(s.seccomp_profile, HostSeccompTarget(caps)));
-  else
+  else if (caps != DefaultCapabilities())  // else the baseline's is the same
     linux.seccomp = TRY(DefaultSeccomp(HostSeccompTarget(caps)));
 
   // 4. A read-only root: the root and every mount berth added, except the

@@ -109,6 +109,20 @@ have_v1_devices() {
   nothing_created
 }
 
+@test "a capability outside the host's bounding set is refused at create, not at start" {
+  command -v capsh >/dev/null || skip "no capsh"
+  bnd=$(awk '$1 == "CapBnd:" {print $2}' "/proc/$(cat "$T/berthd.pid")/status")
+  last=$(cat /proc/sys/kernel/cap_last_cap)
+  missing=$(( ~0x$bnd & ((1 << (last + 1)) - 1) ))
+  [ "$missing" -ne 0 ] || skip "berthd's bounding set is full"
+  cap=$(capsh --decode="$(printf '%x' "$missing")" | sed 's/.*=//; s/,.*//')
+  run b run --rm --cap-add "$cap" bb:1 true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"capability ${cap^^} cannot be granted: it is not in this host's bounding set"* ]]
+  one_line
+  nothing_created
+}
+
 @test "--privileged: the host's bounding set, no seccomp, host devices, /sys writable, mount works" {
   host_bnd=$(awk '$1 == "CapBnd:" {print $2}' "/proc/$(cat "$T/berthd.pid")/status")
   run b run --rm --privileged bb:1 cat /proc/self/status
