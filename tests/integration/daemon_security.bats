@@ -267,7 +267,7 @@ JSON
 @test "--group-add: names from the container's /etc/group and numbers; an unknown name fails the start" {
   run b run --rm --group-add nogroup --group-add 1234 bb:1 id -G
   [ "$status" -eq 0 ]
-  [ "$output" = "0 65534 1234" ]
+  [ "$output" = "0 1234 65534" ]  # the kernel keeps groups sorted
   run b run --rm --group-add nosuchgroup bb:1 true
   [ "$status" -eq 125 ]
   [[ "$output" == *"Unable to find group nosuchgroup"* ]]
