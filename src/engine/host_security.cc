@@ -240,8 +240,10 @@ Status CheckSecurityOnHost(const SecurityOptions& s) {
   if (!s.privileged)
     for (const DeviceMapping& d : s.devices) TRY(DevicesForMapping(d));
   if (s.seccomp == SeccompMode::kProfile && !s.privileged) {
-    json translated = TRY(TranslateSeccompProfile(s.seccomp_profile, HostSeccompTarget(caps)));
-    auto compiled = runtime::CompileSeccomp(translated);
+    auto translated = TranslateSeccompProfile(s.seccomp_profile, HostSeccompTarget(caps));
+    if (!translated)
+      return FailAs(EINVAL, "invalid --security-opt seccomp: {}", translated.error().What());
+    auto compiled = runtime::CompileSeccomp(*translated);
     if (!compiled)
       return FailAs(EINVAL, "invalid --security-opt seccomp: {}", compiled.error().What());
   }
