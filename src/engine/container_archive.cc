@@ -125,7 +125,9 @@ Status ContainerService::ExtractToDir(const std::string& name_or_id, const std::
     if (user.empty()) {
       auto image_id = TRY(image::ParseDigest(rec.image_id));
       ImageDetails image = TRY(images_.Details(image_id));
-      user = image.config.config.value("User", std::string());
+      const nlohmann::json& cfg = image.config.config;
+      if (cfg.is_object() && cfg.contains("User") && cfg["User"].is_string())
+        user = cfg["User"].get<std::string>();
     }
     if (!user.empty()) {
       std::string passwd = TRY(ReadFileInRootFd(ra->fd.get(), "/etc/passwd"));

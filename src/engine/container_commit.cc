@@ -23,6 +23,15 @@ bool Empty(const json& j, const char* key) {
          ((it->is_array() || it->is_object()) && it->empty());
 }
 
+// A member of a JSON object, or `def` when absent or of another type
+// (nlohmann's value() would throw).
+json Member(const json& j, const char* key, json def = nullptr) {
+  if (!j.is_object()) return def;
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null() || (!def.is_null() && it->type() != def.type())) return def;
+  return *it;
+}
+
 std::string EnvKey(const std::string& e) { return e.substr(0, e.find('=')); }
 
 // The container's config as docker keeps it (its Config in inspect): what
@@ -37,11 +46,10 @@ json ContainerDockerConfig(const ContainerRecord& rec, const ContainerConfig& c,
     for (const std::string& e : *merged)
       if (!e.starts_with("HOSTNAME=") && (c.tty || !e.starts_with("TERM="))) env.push_back(e);
   j["Env"] = env;
-  if (!c.entrypoint) j["Entrypoint"] = image_cfg.value("Entrypoint", json(nullptr));
-  if (!c.cmd && !(c.entrypoint && !c.entrypoint->empty()))
-    j["Cmd"] = image_cfg.value("Cmd", json(nullptr));
-  if (c.working_dir.empty()) j["WorkingDir"] = image_cfg.value("WorkingDir", std::string());
-  if (c.user.empty()) j["User"] = image_cfg.value("User", std::string());
+  if (!c.entrypoint) j["Entrypoint"] = Member(image_cfg, "Entrypoint");
+  if (!c.cmd && !(c.entrypoint && !c.entrypoint->empty())) j["Cmd"] = Member(image_cfg, "Cmd");
+  if (c.working_dir.empty()) j["WorkingDir"] = Member(image_cfg, "WorkingDir", "");
+  if (c.user.empty()) j["User"] = Member(image_cfg, "User", "");
   json labels = image_cfg.contains("Labels") && image_cfg["Labels"].is_object()
                     ? image_cfg["Labels"]
                     : json::object();
@@ -51,7 +59,7 @@ json ContainerDockerConfig(const ContainerRecord& rec, const ContainerConfig& c,
     j["StopSignal"] = image_cfg["StopSignal"];
   for (const char* k : {"ExposedPorts", "Healthcheck", "OnBuild"})
     if (Empty(j, k) && image_cfg.contains(k)) j[k] = image_cfg[k];
-  if (Empty(j, "Volumes")) j["Volumes"] = image_cfg.value("Volumes", json(nullptr));
+  if (Empty(j, "Volumes")) j["Volumes"] = Member(image_cfg, "Volumes");
   return j;
 }
 
@@ -65,7 +73,7 @@ void MergeCommitConfig(json& user, const json& ctr) {
     if (!user.contains(k) && ctr.contains(k)) user[k] = ctr[k];
   // Env: the container's variables the commit does not set.
   if (Empty(user, "Env")) {
-    user["Env"] = ctr.value("Env", json(nullptr));
+    user["Env"] = Member(ctr, "Env");
   } else if (ctr.contains("Env") && ctr["Env"].is_array()) {
     std::set<std::string> have;
     for (const json& e : user["Env"])
@@ -84,12 +92,12 @@ void MergeCommitConfig(json& user, const json& ctr) {
   // The command: the container's, unless the commit gives an entrypoint
   // or a command of its own.
   if (Empty(user, "Entrypoint") && Empty(user, "Cmd")) {
-    user["Cmd"] = ctr.value("Cmd", json(nullptr));
-    user["Entrypoint"] = ctr.value("Entrypoint", json(nullptr));
+    user["Cmd"] = Member(ctr, "Cmd");
+    user["Entrypoint"] = Member(ctr, "Entrypoint");
   }
   if (Empty(user, "Healthcheck") && ctr.contains("Healthcheck"))
     user["Healthcheck"] = ctr["Healthcheck"];
-  if (Empty(user, "OnBuild")) user["OnBuild"] = ctr.value("OnBuild", json(nullptr));
+  if (Empty(user, "OnBuild")) user["OnBuild"] = Member(ctr, "OnBuild");
   // Fields docker's container config has but an image config does not.
   user.erase("StopTimeout");
 }
@@ -117,7 +125,8 @@ Result<image::Digest> ContainerService::Commit(const std::string& name_or_id,
   // 1. The new image's config: the body's (or the container's), the
   // --change lines over it, then docker's merge with the container's.
   // A bad change fails here, before anything is paused or written.
-  json ctr = ContainerDockerConfig(rec, c, image.config.config);
+  json image_cfg = image.config.config.is_object() ? image.config.config : json::object();
+  json ctr = ContainerDockerConfig(rec, c, image_cfg);
   json config = request.config.is_object() && !request.config.empty() ? request.config : ctr;
   TRY(image::ApplyConfigChanges(config, request.changes));
   MergeCommitConfig(config, ctr);
@@ -142,7 +151,7 @@ Result<image::Digest> ContainerService::Commit(const std::string& name_or_id,
     o.container_id = rec.id;
     o.author = request.author;
     o.comment = request.comment;
-    o.created_by = JoinWords(ctr.value("Cmd", json(nullptr)));
+    o.created_by = JoinWords(Member(ctr, "Cmd"));
     // The upper dir as a layer tar: overlay's whiteouts become ".wh."
     // entries; the walk is fd-relative and follows no link.
     TreeTarOptions to;

@@ -120,7 +120,7 @@ Result<PathStat> StatTarget(int rootfd, const CpPath& path, const CpTarget& targ
   const char* name = target.name == "." ? "" : target.name.c_str();
   if (::fstatat(target.dirfd.get(), name, &st, flags) != 0) return FailErrno("stat {}", path.Abs());
   PathStat s;
-  s.name = path.parts.empty() ? "/" : path.parts.back();
+  s.name = path.BaseName();
   s.size = st.st_size;
   s.mode = GoFileMode(st.st_mode);
   s.mtime = Rfc3339Nano(st.st_mtim);

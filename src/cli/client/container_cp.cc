@@ -97,10 +97,11 @@ Result<CpStat> StatInContainer(ClientOptions& o, const std::string& container,
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) return Fail("the daemon's path stat for {}:{} is not JSON", container, path);
   s.exists = true;
-  s.mode = j.value("mode", 0u);
+  if (j.contains("mode") && j["mode"].is_number_unsigned()) s.mode = j["mode"].get<uint32_t>();
   s.is_dir = (s.mode & kGoDir) != 0;
   s.is_link = (s.mode & kGoLink) != 0;
-  s.link_target = j.value("linkTarget", std::string());
+  if (j.contains("linkTarget") && j["linkTarget"].is_string())
+    s.link_target = j["linkTarget"].get<std::string>();
   return s;
 }
 
