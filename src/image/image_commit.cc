@@ -1,14 +1,20 @@
 #include "image/image_commit.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <ctime>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
-#include "image/blob_spool.h"
+#include "base/unique_fd.h"
 #include "image/byte_pipe.h"
 #include "image/layer_unpack.h"
 #include "spec/image_spec.h"
+#include "sys/syscalls.h"
 
 namespace berth::image {
 
@@ -35,6 +41,76 @@ Result<spec::Manifest> ParentManifest(const ContentStore& content, const ImageRe
   }
   return TRY_CTX(spec::ParseManifest(bytes), "manifest {}", rec.target.String());
 }
+
+// The layer blob, written once: into a file in the content store's ingest
+// dir while hashed, then (its digest known, and leased by the caller)
+// fsynced and renamed into blobs/ — the content store's own crash-safe
+// commit, without the second copy a SpooledBlob makes. A file left by a
+// crash is an ingest leftover, removed at the next daemon start.
+class LayerBlobFile {
+ public:
+  static Result<LayerBlobFile> Create(const ContentStore& content) {
+    LayerBlobFile f;
+    std::string blobs = content.PathOf(Digest{"sha256", ""});
+    f.blobs_dir_ = blobs.substr(0, blobs.size() - 1);  // ".../blobs/sha256"
+    std::string tmpl = blobs.substr(0, blobs.size() - std::string("blobs/sha256/").size()) +
+                       "ingest/commit-XXXXXX";
+    int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+    if (fd < 0) return FailErrno("create a layer file in {}", tmpl);
+    ::fchmod(fd, 0600);
+    f.fd_.Reset(fd);
+    f.path_ = tmpl;
+    return f;
+  }
+  LayerBlobFile(LayerBlobFile&& o) noexcept
+      : fd_(std::move(o.fd_)),
+        path_(std::exchange(o.path_, "")),
+        blobs_dir_(std::move(o.blobs_dir_)),
+        hash_(std::move(o.hash_)),
+        digest_(std::move(o.digest_)),
+        size_(o.size_),
+        flushed_(o.flushed_) {}
+  ~LayerBlobFile() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+
+  Status Write(std::string_view data) {
+    hash_.Update(data);
+    if (sys::WriteAll(fd_.get(), data.data(), data.size()) != 0) return FailErrno("layer: write");
+    size_ += static_cast<int64_t>(data.size());
+    // Writeback starts as the layer is written, so the fsync at the end
+    // has little left to do.
+    if (size_ - flushed_ >= (int64_t{8} << 20)) {
+      (void)::sync_file_range(fd_.get(), flushed_, size_ - flushed_, SYNC_FILE_RANGE_WRITE);
+      flushed_ = size_;
+    }
+    return Ok();
+  }
+  Digest Finish() { return digest_ = hash_.Finish(); }
+  int64_t size() const { return size_; }
+
+  // Into the content store as the digest Finish named (leased by then).
+  Status Store() {
+    std::string dest = blobs_dir_ + "/" + digest_.hex;
+    struct stat st;
+    if (::stat(dest.c_str(), &st) == 0) return Ok();  // committed before
+    if (::fsync(fd_.get()) != 0) return FailErrno("blob {}: fsync", digest_.String());
+    if (::rename(path_.c_str(), dest.c_str()) != 0)
+      return FailErrno("blob {}: store", digest_.String());
+    path_.clear();
+    UniqueFd dir(::open(blobs_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir || ::fsync(dir.get()) != 0) return FailErrno("fsync {}", blobs_dir_);
+    return Ok();
+  }
+
+ private:
+  LayerBlobFile() = default;
+  UniqueFd fd_;
+  std::string path_, blobs_dir_;
+  Sha256 hash_;
+  Digest digest_;
+  int64_t size_ = 0, flushed_ = 0;
+};
 
 class Committer {
  public:
@@ -74,7 +150,7 @@ class Committer {
     // snapshot at the same time.
     TRY(WriteLayer(layer));
     TRY(Protect(LeaseKind::kBlob, blob_));
-    TRY(spool_->Store(content_));
+    TRY(spool_->Store());
     diff_ids.push_back(blob_);  // an uncompressed layer: blob digest = diff_id
     Digest chain = ChainId(diff_ids);
     TRY(Protect(LeaseKind::kLayer, chain));
@@ -167,7 +243,7 @@ class Committer {
   // The tar goes to the spool on this thread and through a pipe to the
   // unpack on another: the two writes of the layer overlap.
   Status WriteLayer(const LayerSourceFn& layer) {
-    spool_.emplace(TRY(SpooledBlob::Create(content_)));
+    spool_.emplace(TRY(LayerBlobFile::Create(content_)));
     staging_.emplace(TRY(snapshots_.PrepareLayer()));
     BytePipe pipe(size_t{8} << 20);
     Result<UnpackStats> unpacked = Fail("layer: not unpacked");
@@ -199,7 +275,7 @@ class Committer {
   ImageStore& images_;
   const CommitOptions& options_;
   std::string lease_;
-  std::optional<SpooledBlob> spool_;
+  std::optional<LayerBlobFile> spool_;
   std::optional<LayerStaging> staging_;
   UnpackStats stats_;
   Digest blob_;
