@@ -4,9 +4,10 @@
 // The caller supplies the layer as a tar writer (the container's overlay
 // upper dir, whiteouts spelled as a layer tar spells them) and the new
 // image's container config. The tar is produced once: as it is written it
-// is hashed and spooled as the layer blob (uncompressed, so its digest is
-// its diff_id, as docker's commit makes it) and, at the same time on a
-// second thread, unpacked by layer_unpack into a snapshot staging dir,
+// is hashed and written as the layer blob into the content store's ingest
+// dir (uncompressed, so its digest is its diff_id, as docker's commit
+// makes it; renamed into blobs/ once its digest is known and leased) and,
+// at the same time on a second thread, unpacked by layer_unpack into a snapshot staging dir,
 // which becomes the layer directory over the parent's top layer. No
 // second read of the tar, no compression.
 //
