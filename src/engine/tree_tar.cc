@@ -40,8 +40,10 @@ class TreeTar {
   Status Run(int dirfd, const std::string& name = "", const std::string& archive_name = "") {
     if (a_ == nullptr) return Fail("tar writer: out of memory");
     archive_write_set_format_pax_restricted(a_);
-    // Bytes go to `write` as libarchive fills its blocks (10 KiB by
-    // default); no padding of the last block beyond tar's own.
+    // Bytes go to `write` as libarchive fills its blocks, of 128 KiB (not
+    // its 10 KiB default: fewer writes to the sink, an HTTP chunk or a
+    // pipe, for big files); no padding of the last block beyond tar's own.
+    archive_write_set_bytes_per_block(a_, 128 << 10);
     archive_write_set_bytes_in_last_block(a_, 1);
     if (archive_write_open(a_, this, nullptr, &TreeTar::OnWrite, nullptr) != ARCHIVE_OK)
       return Failed("open the tar writer");
