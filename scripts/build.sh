@@ -14,5 +14,5 @@ if [ "${BERTH_FULL:-0}" = 1 ]; then
   cmake --build "$BUILD_DIR" -j"$(nproc)"
 else
   cmake --build "$BUILD_DIR" -j2 --target berthd berth berth-shim berth-runtime berth-spec-tool \
-    engine_test cli_client_test api_test image_test shim_test
+    engine_test cli_client_test api_test
 fi

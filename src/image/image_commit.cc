@@ -255,12 +255,18 @@ class Committer {
       // A failed unpack stops the writer at its next write.
       pipe.Abandon();
     });
+    bool abandoned = false;  // the unpack failed first
     Status written = layer([&](std::string_view data) -> Status {
       TRY(spool_->Write(data));
-      return pipe.Write(data);
+      Status st = pipe.Write(data);
+      if (!st) abandoned = true;
+      return st;
     });
     pipe.Close(written);
     unpacker.join();
+    // The first failure is the one to report: the walk's own, unless it
+    // failed only because the unpack had given up.
+    if (!written && !abandoned) return written;
     if (!unpacked) return std::unexpected(std::move(unpacked).error());
     TRY(written);
     stats_ = *unpacked;
