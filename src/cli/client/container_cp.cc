@@ -12,6 +12,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -297,6 +298,10 @@ int CopyFromContainer(ClientOptions& o, const std::string& container, std::strin
     dst_dir = dst_parent;
     to = dst_base;
   }
+  // A side that stops early closes its end of the pipe: the other then
+  // gets EPIPE (and reports it), not a SIGPIPE that would end berth
+  // before it says why.
+  ::signal(SIGPIPE, SIG_IGN);
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return LocalError(Error(errno, "pipe"));
   UniqueFd rd(p[0]), wr(p[1]);
@@ -368,6 +373,7 @@ int CopyToContainer(ClientOptions& o, const std::string& src, const std::string&
       put_dir = parent;
       to = base;
     }
+    ::signal(SIGPIPE, SIG_IGN);  // as above: EPIPE, reported
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) return LocalError(Error(errno, "pipe"));
     rd.Reset(p[0]);
