@@ -74,6 +74,7 @@ class HttpResponder {
   // request. The connection is closed when the route returns.
   virtual Result<int> Hijack(std::string_view content_type, const HttpRequest& req,
                              std::string* buffered) = 0;
+
  protected:
   std::vector<std::pair<std::string, std::string>> extra_headers_;
 };

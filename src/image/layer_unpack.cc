@@ -737,8 +737,7 @@ Result<bool> Unpacker::ClearName(int pfd, const std::string& name, bool keep_dir
     return FailErrno("stat existing {:?}", name);
   }
   if (options_.no_overwrite_dir_non_dir && S_ISDIR(st.st_mode) != keep_dir) {
-    if (keep_dir)
-      return FailAs(EINVAL, "cannot overwrite non-directory {:?} with directory", name);
+    if (keep_dir) return FailAs(EINVAL, "cannot overwrite non-directory {:?} with directory", name);
     return FailAs(EINVAL, "cannot overwrite directory {:?} with non-directory", name);
   }
   if (S_ISDIR(st.st_mode)) {
