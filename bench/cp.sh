@@ -10,6 +10,7 @@
 # Environment: BERTHD, BERTH (default build/src/bin/), BENCH_PEERS
 # (default "docker").
 set -euo pipefail
+# shellcheck disable=SC2016,SC2086  # commands for the container; client command lines are word lists
 cd "$(dirname "$0")/.."
 R=${1:-5}
 BENCH_PEERS=${BENCH_PEERS-docker}
