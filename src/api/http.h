@@ -60,6 +60,12 @@ class HttpResponder {
   // True once the client has hung up (a waiting route gives up then).
   virtual bool ClientGone() = 0;
 
+  // A header for the response about to be sent or started (docker cp's
+  // X-Docker-Container-Path-Stat); call before Send or StartStream.
+  void AddHeader(std::string name, std::string value) {
+    extra_headers_.emplace_back(std::move(name), std::move(value));
+  }
+
   // Takes the connection over for a raw byte stream (attach, exec start),
   // as dockerd does: "101 UPGRADED" with Connection/Upgrade headers when
   // the client asked for "Upgrade: tcp", else "200 OK", either with
@@ -68,6 +74,9 @@ class HttpResponder {
   // request. The connection is closed when the route returns.
   virtual Result<int> Hijack(std::string_view content_type, const HttpRequest& req,
                              std::string* buffered) = 0;
+
+ protected:
+  std::vector<std::pair<std::string, std::string>> extra_headers_;
 };
 
 using Handler = std::function<void(const HttpRequest&, HttpResponder&)>;

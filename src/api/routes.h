@@ -39,6 +39,8 @@ void AddExecRoutes(Router& r, ApiContext& ctx);
 // --- restart policies, health checks, stats ---
 
 // --- cp and commit ---
+// /containers/{id}/archive (docker cp) and /commit
+void AddArchiveRoutes(Router& r, ApiContext& ctx);
 
 // The HTTP status docker uses for an engine error: ENOENT 404, EEXIST and
 // EBUSY 409, EINVAL 400, EACCES 403, anything else 500.

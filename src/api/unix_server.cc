@@ -80,6 +80,7 @@ class BeastResponder : public HttpResponder {
     res.result(static_cast<unsigned>(status));
     CommonHeaders(res);
     if (!content_type.empty()) res.set(http::field::content_type, content_type);
+    for (const auto& [k, v] : extra_headers_) res.set(k, v);
     res.keep_alive(keep_alive_);
     size_t len = body.size();
     if (!head_) res.body() = std::move(body);
@@ -103,6 +104,7 @@ class BeastResponder : public HttpResponder {
     res.result(static_cast<unsigned>(status));
     CommonHeaders(res);
     res.set(http::field::content_type, content_type);
+    for (const auto& [k, v] : extra_headers_) res.set(k, v);
     res.keep_alive(keep_alive_);
     res.chunked(true);
     http::response_serializer<http::empty_body> sr{res};

@@ -137,6 +137,7 @@ Status Run(engine::DaemonConfig cfg) {
   // --- restart policies, health checks, stats ---
 
   // --- cp and commit ---
+  api::AddArchiveRoutes(router, ctx);
   auto server = TRY(api::UnixServer::Listen(cfg.socket_path, router));
   std::string pid_path = cfg.exec_root + "/berthd.pid";
   TRY(WriteFileAtomic(pid_path, std::to_string(::getpid()), 0644));

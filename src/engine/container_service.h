@@ -44,6 +44,7 @@
 #include "base/error.h"
 #include "engine/container_changes.h"
 #include "engine/container_config.h"
+#include "engine/container_fs.h"
 #include "engine/container_store.h"
 #include "engine/image_service.h"
 
@@ -215,6 +216,38 @@ class ContainerService {
   // --- restart policies, health checks, stats ---
 
   // --- cp and commit ---
+  // docker cp (HEAD, GET and PUT /containers/{id}/archive), on the host
+  // side, every path resolved by fd inside the container's root
+  // (engine/container_fs.h): a running container's through
+  // /proc/<pid>/root (its volumes and mounts seen as it sees them), a
+  // stopped one's overlay mounted for the while (its operations held off
+  // meanwhile). ENOENT "Could not find the file P in container C" when the
+  // path does not exist.
+  Result<PathStat> StatPath(const std::string& name_or_id, const std::string& path);
+  // The tar of `path` (named by its last component, docker's rebase),
+  // through `write`; `on_stat` is called with the path's stat before the
+  // first byte (the API's header).
+  Status ArchivePath(const std::string& name_or_id, const std::string& path,
+                     const std::function<void(const PathStat&)>& on_stat,
+                     const std::function<Status(std::string_view)>& write);
+  struct ExtractOptions {
+    bool no_overwrite_dir_non_dir = false;
+    bool copy_uid_gid = false;  // files owned by the container's user (cp -a)
+  };
+  // Unpacks the tar that `read` gives (plain or compressed) into the
+  // directory `path`, with layer_unpack's checks (no "..", links resolved
+  // inside the destination). EINVAL "extraction point is not a directory".
+  Status ExtractToDir(const std::string& name_or_id, const std::string& path,
+                      const ExtractOptions& options, const image::ReadFn& read);
+  // docker commit: the writable layer as a new layer over the image's,
+  // with the container's config merged with `config` and `changes`.
+  struct CommitRequest {
+    std::string repo, tag, comment, author;
+    bool pause = true;  // freeze a running container during the commit
+    std::vector<std::string> changes;
+    nlohmann::json config;  // the request body's Config; null: the container's
+  };
+  Result<image::Digest> Commit(const std::string& name_or_id, const CommitRequest& request);
 
   ImageService& images() { return images_; }
   const ContainerServiceOptions& options() const { return options_; }
@@ -276,6 +309,10 @@ class ContainerService {
   // --- restart policies, health checks, stats ---
 
   // --- cp and commit ---
+  // A container's root filesystem opened for cp: the fd, and for a
+  // stopped container its lock and the mount made for the while.
+  struct RootAccess;
+  Result<std::unique_ptr<RootAccess>> OpenRootFs(const std::string& name_or_id);
 
   std::atomic<bool> closing_{false};
   std::atomic<int> monitors_{0};

@@ -247,6 +247,28 @@ Result<Digest> ImageService::Import(const image::ReadFn& read, const ImportReque
   return r;
 }
 
+Result<image::CommitResult> ImageService::Commit(const image::LayerSourceFn& layer,
+                                                 image::CommitOptions options,
+                                                 const std::string& repo, const std::string& tag) {
+  // The name first, as docker reads repo and tag: a bad one costs no layer.
+  if (!repo.empty()) {
+    auto ref = image::ParseReference(repo);
+    if (!ref) return FailAs(EINVAL, "{}", ref.error().What());
+    if (ref->digest) return FailAs(EINVAL, "refusing to create a tag with a digest reference");
+    if (!tag.empty()) {
+      ref = image::ParseReference(ref->Name() + ":" + tag);
+      if (!ref) return FailAs(EINVAL, "{}", ref.error().What());
+    }
+    options.tag = TagKey(*ref);
+  } else if (!tag.empty()) {
+    return FailAs(EINVAL, "tag {:?} given without a repository", tag);
+  }
+  options.max_layer_bytes = pull_options_.max_layer_bytes;
+  auto r = image::CommitImage(*content_, *snapshots_, *images_, layer, options);
+  if (!r) (void)image::CollectGarbage(*images_, *content_, *snapshots_);
+  return r;
+}
+
 Result<std::vector<DeleteItem>> ImageService::DeleteImage(const Digest& id, bool collect) {
   std::vector<DeleteItem> items;
   for (const std::string& k : TRY(images_->TagsOf(id))) items.push_back({Familiar(k), ""});

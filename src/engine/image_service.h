@@ -21,6 +21,7 @@
 #include "image/archive_save.h"
 #include "image/content_store.h"
 #include "image/decompress.h"
+#include "image/image_commit.h"
 #include "image/image_store.h"
 #include "image/puller.h"
 #include "image/pusher.h"
@@ -93,6 +94,15 @@ class ImageService {
     std::string platform;              // "os[/arch[/variant]]"; empty: the host's
   };
   Result<image::Digest> Import(const image::ReadFn& read, const ImportRequest& request);
+
+  // docker commit's image side (image/image_commit.h): a new image over
+  // `options.parent` whose one new layer `layer` writes, tagged `repo`
+  // ("name[:tag]"; `tag` replaces its tag; "latest" when neither names
+  // one; empty repo: untagged). EINVAL for a bad name, before the layer is
+  // written. A failed commit leaves no image, blob or layer.
+  Result<image::CommitResult> Commit(const image::LayerSourceFn& layer,
+                                     image::CommitOptions options, const std::string& repo,
+                                     const std::string& tag);
 
   // docker image prune: removes untagged images, or with `all` every image
   // (none is in use by a container yet), then collects their content.

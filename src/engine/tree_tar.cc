@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -30,18 +31,30 @@ using EntryPtr = std::unique_ptr<archive_entry, void (*)(archive_entry*)>;
 
 class TreeTar {
  public:
-  explicit TreeTar(const WriteFn& write) : write_(write), a_(archive_write_new()) {}
+  TreeTar(const WriteFn& write, const TreeTarOptions& options)
+      : write_(write), options_(options), a_(archive_write_new()) {}
   ~TreeTar() { archive_write_free(a_); }
 
-  Status Run(int root_dirfd) {
+  // `name` empty: the entries under `dirfd`; else that entry (as
+  // `archive_name`) and what it holds.
+  Status Run(int dirfd, const std::string& name = "", const std::string& archive_name = "") {
     if (a_ == nullptr) return Fail("tar writer: out of memory");
     archive_write_set_format_pax_restricted(a_);
-    // Bytes go to `write` as libarchive fills its blocks (10 KiB by
-    // default); no padding of the last block beyond tar's own.
+    // Bytes go to `write` as libarchive fills its blocks, of 128 KiB (not
+    // its 10 KiB default: fewer writes to the sink, an HTTP chunk or a
+    // pipe, for big files); no padding of the last block beyond tar's own.
+    archive_write_set_bytes_per_block(a_, 128 << 10);
     archive_write_set_bytes_in_last_block(a_, 1);
     if (archive_write_open(a_, this, nullptr, &TreeTar::OnWrite, nullptr) != ARCHIVE_OK)
       return Failed("open the tar writer");
-    TRY(WalkDir(root_dirfd, ""));
+    if (name.empty()) {
+      TRY(WalkDir(dirfd, ""));
+    } else {
+      struct stat st;
+      if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return FailErrno("stat {}", archive_name);
+      TRY(AddEntry(dirfd, name, archive_name));
+    }
     if (archive_write_close(a_) != ARCHIVE_OK) return Failed("finish the tar stream");
     return Ok();
   }
@@ -122,6 +135,8 @@ class TreeTar {
     if (S_ISDIR(st.st_mode)) return AddDir(dirfd, name, path);
     if (S_ISREG(st.st_mode)) return AddFile(dirfd, name, path);
     if (S_ISSOCK(st.st_mode)) return Ok();
+    if (options_.overlay_whiteouts && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+      return AddWhiteout(st, WhiteoutName(path, ".wh." + name));
     if (auto target = LinkTarget(st, path)) return AddHardLink(st, path, *target);
     EntryPtr e = Header(path, st);
     if (S_ISLNK(st.st_mode)) {
@@ -161,7 +176,38 @@ class TreeTar {
     EntryPtr e = Header(path, st);
     AddCapability(e.get(), fd.get());
     TRY(WriteHeader(e.get(), path));
+    if (options_.overlay_whiteouts && IsOpaque(fd.get()))
+      TRY(AddWhiteout(st, path + "/.wh..wh..opq"));
     return WalkDir(fd.get(), path + "/");
+  }
+
+  // Overlay marks a directory that hides the layers' one below it with
+  // this xattr (user.* when mounted with userxattr).
+  static bool IsOpaque(int fd) {
+    for (const char* key : {"trusted.overlay.opaque", "user.overlay.opaque"}) {
+      char v[4];
+      ssize_t n = ::fgetxattr(fd, key, v, sizeof v);
+      if (n == 1 && v[0] == 'y') return true;
+    }
+    return false;
+  }
+
+  // The archive name of a whiteout for `path`, whose last component is
+  // replaced by `wh_name`.
+  static std::string WhiteoutName(const std::string& path, const std::string& wh_name) {
+    size_t slash = path.rfind('/');
+    return slash == std::string::npos ? wh_name : path.substr(0, slash + 1) + wh_name;
+  }
+
+  // An empty regular file, as docker writes whiteouts (owner and times of
+  // the object that stands for it).
+  Status AddWhiteout(const struct stat& of, const std::string& path) {
+    struct stat st = of;
+    st.st_mode = S_IFREG | 0;
+    st.st_size = 0;
+    st.st_nlink = 1;
+    EntryPtr e = Header(path, st);
+    return WriteHeader(e.get(), path);
   }
 
   Status AddFile(int dirfd, const std::string& name, const std::string& path) {
@@ -200,6 +246,7 @@ class TreeTar {
   }
 
   const WriteFn& write_;
+  TreeTarOptions options_;
   archive* a_;
   std::optional<Error> error_;
   std::map<std::pair<dev_t, ino_t>, std::string> inodes_;  // first name of each linked inode
@@ -208,8 +255,16 @@ class TreeTar {
 }  // namespace
 
 Status WriteTreeTar(int root_dirfd, const std::function<Status(std::string_view)>& write) {
-  TreeTar t(write);
+  TreeTar t(write, {});
   return t.Run(root_dirfd);
+}
+
+Status WriteEntryTar(int dirfd, const std::string& name, const std::string& archive_name,
+                     const std::function<Status(std::string_view)>& write,
+                     const TreeTarOptions& options) {
+  TreeTar t(write, options);
+  if (archive_name.empty()) return t.Run(dirfd);
+  return t.Run(dirfd, name, archive_name);
 }
 
 }  // namespace berth::engine

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "base/error.h"
@@ -30,5 +31,24 @@ namespace berth::engine {
 // to `write`, which receives the archive in pieces in order and may fail to
 // stop the walk (its error is returned).
 Status WriteTreeTar(int root_dirfd, const std::function<Status(std::string_view)>& write);
+
+struct TreeTarOptions {
+  // Overlay whiteouts as a layer tar spells them (an image layer made
+  // from an overlay upper dir): a 0:0 character device NAME becomes an
+  // empty file ".wh.NAME", and a directory marked opaque
+  // (trusted.overlay.opaque or user.overlay.opaque "y") gets a
+  // ".wh..wh..opq" entry right after its own.
+  bool overlay_whiteouts = false;
+};
+
+// The object `name` in the directory open as `dirfd` (never followed; "."
+// is the directory itself), named `archive_name` in the archive, and
+// everything under it when it is a directory ("dir/", "dir/a", ...). What
+// docker cp's GET /archive sends, and a layer's tar (`archive_name` ""
+// then writes the entries under the directory alone, as WriteTreeTar).
+// ENOENT when `name` does not exist.
+Status WriteEntryTar(int dirfd, const std::string& name, const std::string& archive_name,
+                     const std::function<Status(std::string_view)>& write,
+                     const TreeTarOptions& options = {});
 
 }  // namespace berth::engine

@@ -275,7 +275,8 @@ struct PendingDir {
 class Unpacker {
  public:
   explicit Unpacker(const UnpackOptions& options) : options_(options) {
-    prefix_ = options.layer.empty() ? "layer" : "layer " + options.layer;
+    std::string kind = options.plain_files ? "archive" : "layer";
+    prefix_ = options.layer.empty() ? kind : kind + " " + options.layer;
   }
   Result<UnpackStats> Run(const ReadFn& read_compressed, int rootfd);
 
@@ -414,13 +415,17 @@ Status Unpacker::Entry(archive_entry* e) {
   if (!raw) return Fail("entry has no path");
   Components c = TRY(SplitEntryPath(raw));
   for (size_t i = 0; i + 1 < c.size(); ++i) {
-    if (!c[i].starts_with(kWhiteoutPrefix)) continue;
+    if (options_.plain_files || !c[i].starts_with(kWhiteoutPrefix)) continue;
     // AUFS keeps its own bookkeeping under .wh..wh.plnk and the like;
     // it means nothing to overlayfs.
     if (c[i].starts_with(kWhiteoutMetaPrefix)) return Ok();
     return Fail("whiteout {:?} used as a directory", c[i]);
   }
   Meta m = TRY(EntryMeta(e));
+  if (options_.owner) {
+    m.uid = options_.owner->first;
+    m.gid = options_.owner->second;
+  }
   const char* hardlink = archive_entry_hardlink(e);
   if (c.empty()) {
     // "./" (or "/"): the layer's root directory itself.
@@ -428,7 +433,7 @@ Status Unpacker::Entry(archive_entry* e) {
       return Fail("entry names the layer root but is not a directory");
     return Directory(root_.get(), "", "", m, e);
   }
-  if (c.back().starts_with(kWhiteoutPrefix)) return Whiteout(c);
+  if (!options_.plain_files && c.back().starts_with(kWhiteoutPrefix)) return Whiteout(c);
 
   int pfd = TRY(Parent(c));
   std::string name(c.back());
@@ -730,6 +735,10 @@ Result<bool> Unpacker::ClearName(int pfd, const std::string& name, bool keep_dir
   if (::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return false;
     return FailErrno("stat existing {:?}", name);
+  }
+  if (options_.no_overwrite_dir_non_dir && S_ISDIR(st.st_mode) != keep_dir) {
+    if (keep_dir) return FailAs(EINVAL, "cannot overwrite non-directory {:?} with directory", name);
+    return FailAs(EINVAL, "cannot overwrite directory {:?} with non-directory", name);
   }
   if (S_ISDIR(st.st_mode)) {
     if (keep_dir) return true;

@@ -35,7 +35,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "base/error.h"
 #include "image/decompress.h"
@@ -54,6 +56,18 @@ struct UnpackOptions {
   // UnpackStats::skipped); the opaque marker falls back to
   // user.overlay.opaque (overlayfs "userxattr").
   bool rootless = false;
+
+  // docker cp's extraction (PUT /containers/{id}/archive) rather than a
+  // layer's: ".wh." names are files like any other (no whiteouts), and
+  // with `no_overwrite_dir_non_dir` an entry that would replace an
+  // existing directory with a non-directory, or the reverse, fails the
+  // unpack ("cannot overwrite directory \"/a\" with non-directory
+  // \"/a\"", docker's words).
+  bool plain_files = false;
+  bool no_overwrite_dir_non_dir = false;
+  // Every entry owned by these ids instead of the tar's (cp -a into a
+  // container that runs as a user).
+  std::optional<std::pair<uint32_t, uint32_t>> owner;
 };
 
 struct UnpackStats {

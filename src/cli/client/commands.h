@@ -86,6 +86,8 @@ void AddEventsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 // --- restart policies, health checks, stats ---
 
 // --- cp and commit ---
+void AddCpCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddCommitCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 
 int ClientMain(int argc, char** argv);
 

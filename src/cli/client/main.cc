@@ -134,6 +134,10 @@ int ClientMain(int argc, char** argv) {
   // --- restart policies, health checks, stats ---
 
   // --- cp and commit ---
+  for (CLI::App* p : {&app, app.get_subcommand("container")}) {
+    AddCpCommand(*p, o, &action);
+    AddCommitCommand(*p, o, &action);
+  }
 
   try {
     app.parse(argc, argv);
