@@ -46,6 +46,7 @@
 #include "engine/container_config.h"
 #include "engine/container_store.h"
 #include "engine/image_service.h"
+#include "engine/userns_remap.h"
 
 namespace berth::engine {
 
@@ -209,6 +210,11 @@ class ContainerService {
   // --- resources and update ---
 
   // --- security options and userns-remap ---
+  // The daemon's userns-remap, set once at start-up before the API serves
+  // (not thread-safe against starts); read by start and by the volumes code
+  // (PrepareVolumeForRemap).
+  void SetUsernsRemap(UsernsRemap remap) { userns_remap_ = std::move(remap); }
+  const UsernsRemap& userns_remap() const { return userns_remap_; }
 
   // --- volumes, binds, tmpfs ---
 
@@ -270,6 +276,7 @@ class ContainerService {
   // --- resources and update ---
 
   // --- security options and userns-remap ---
+  UsernsRemap userns_remap_;
 
   // --- volumes, binds, tmpfs ---
 

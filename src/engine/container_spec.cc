@@ -366,7 +366,9 @@ Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& in) {
     cfg.mounts.push_back(m);
   }
   // userns-remap: the container's root is a subordinate user of the host.
-  if (!in.uid_mappings.empty()) {
+  if (!in.user_ns_path.empty()) {
+    cfg.linux->namespaces.push_back({"user", in.user_ns_path});
+  } else if (!in.uid_mappings.empty()) {
     cfg.linux->namespaces.push_back({"user", ""});
     cfg.linux->uid_mappings = in.uid_mappings;
     cfg.linux->gid_mappings = in.gid_mappings;

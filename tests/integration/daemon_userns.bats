@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# berthd with userns-remap: every container's root is a subordinate user of
+# the host (the first range of the remap user in /etc/subuid, /etc/subgid),
+# the image's layers appear owned by the container's root through idmapped
+# mounts (or shifted copies where the kernel refuses), what the container
+# writes lands on the host owned by its subordinate ids, --userns host
+# keeps the host's ids, and a remap user without a range stops berthd.
+# The remap user is the system user "daemon", with a range this file adds
+# and removes again.
+
+load daemon_helpers
+load userns_helpers
+
+SUB=231072 # the first host id of the test range
+SUBLEN=65536
+
+setup_file() {
+  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
+  command -v busybox >/dev/null || skip "no busybox"
+  getent passwd daemon >/dev/null || skip "no user daemon"
+  T=$(mktemp -d /tmp/berth-uns-XXXXXX)
+  export T
+  busybox_rootfs_tar "$T/rootfs.tar"
+  add_subids daemon "$SUB" "$SUBLEN"
+}
+
+teardown_file() {
+  [ -n "${T:-}" ] || return 0
+  remove_subids
+  rm -rf "$T"
+}
+
+setup() {
+  rm -rf "$T/data" "$T/run" "$T/berthd.log"
+}
+
+teardown() {
+  stop_berthd_and_containers
+  rm -rf "$T/data" "$T/run"
+}
+
+remapped_daemon() {
+  start_berthd_remap daemon
+  b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
+}
+
+# upper ID: the host path of a container's writable layer.
+upper() {
+  echo "$DATA/snapshots/active/$1/upper"
+}
+
+@test "userns-remap: root in the container is the subordinate range; /info says userns" {
+  remapped_daemon
+  run b run --rm bb:1 cat /proc/self/uid_map /proc/self/gid_map
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | awk 'NR==1 {print $1, $2, $3}')" = "0 $SUB $SUBLEN" ]
+  [ "$(echo "$output" | awk 'NR==2 {print $1, $2, $3}')" = "0 $SUB $SUBLEN" ]
+  run b run --rm bb:1 id -u
+  [ "$output" = 0 ]
+  # The init runs as the subordinate uid on the host.
+  b run -d --name up bb:1 sleep 1000 >/dev/null
+  pid=$(api GET /containers/up/json | jq .State.Pid)
+  [ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" = "$SUB" ]
+  # exec joins the same namespace.
+  [ "$(b exec up id -u)" = 0 ]
+  [ "$(b exec up awk '{print $2}' /proc/self/uid_map)" = "$SUB" ]
+  api GET /info | jq -e '.SecurityOptions | index("name=userns")' >/dev/null
+}
+
+@test "userns-remap: the image is owned by root inside, writes land as the subordinate ids" {
+  remapped_daemon
+  id=$(b run -d --name w bb:1 sleep 1000)
+  [ "$(b exec w stat -c %u:%g /bin/busybox)" = 0:0 ]
+  [ "$(b exec w stat -c %u:%g /)" = 0:0 ]
+  # Root may write "/", make directories, change a file of the image.
+  b exec w sh -c 'echo new >/made && mkdir -p /d/e && echo x:x:5:5::/:/bin/sh >>/etc/passwd'
+  [ "$(b exec w cat /made)" = new ]
+  # On the host: the new files and the copied-up one belong to the range.
+  [ "$(stat -c %u:%g "$(upper "$id")/made")" = "$SUB:$SUB" ]
+  [ "$(stat -c %u:%g "$(upper "$id")/d/e")" = "$SUB:$SUB" ]
+  [ "$(stat -c %u:%g "$(upper "$id")/etc/passwd")" = "$SUB:$SUB" ]
+  # The shared layer keeps the host's root as owner and its old content.
+  layer=$(ls -d "$DATA"/snapshots/layers/*/fs | head -1)
+  [ "$(stat -c %u "$layer/etc/passwd")" = 0 ]
+  run grep -c x:x:5:5 "$layer/etc/passwd"
+  [ "$output" = 0 ]
+  # Idmapped mounts, not copies, on this kernel.
+  [ ! -e "$DATA/snapshots/active/$id/lowers" ]
+  # A file chowned inside to a container uid lands as START+uid.
+  b exec w sh -c 'touch /owned && chown 5:7 /owned'
+  [ "$(stat -c %u:%g "$(upper "$id")/owned")" = "$((SUB + 5)):$((SUB + 7))" ]
+}
+
+@test "userns-remap: where idmapped mounts are refused, shifted copies (never the shared layers)" {
+  BERTH_TEST_NO_IDMAP=1 remapped_daemon
+  id=$(b run -d --name c bb:1 sleep 1000)
+  [ "$(b exec c stat -c %u:%g /bin/busybox)" = 0:0 ]
+  b exec c sh -c 'echo new >/made'
+  [ "$(stat -c %u "$(upper "$id")/made")" = "$SUB" ]
+  [ -e "$DATA/snapshots/active/$id/lowers/complete" ]
+  layer=$(ls -d "$DATA"/snapshots/layers/*/fs | head -1)
+  [ "$(stat -c %u "$layer/bin/busybox")" = 0 ]
+  # A restart reuses the copies.
+  b stop -t 1 c >/dev/null
+  b start c >/dev/null
+  [ "$(b exec c stat -c %u /bin/busybox)" = 0 ]
+  # Removal takes them away.
+  b rm -f c >/dev/null
+  [ ! -e "$DATA/snapshots/active/$id" ]
+}
+
+@test "userns-remap: --userns host keeps the host's ids" {
+  remapped_daemon
+  run b run --rm --userns host bb:1 cat /proc/self/uid_map
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 0 4294967295" ]
+  id=$(b run -d --userns host bb:1 sh -c 'echo h >/host-made; exec sleep 1000')
+  wait_for test -e "$(upper "$id")/host-made"
+  [ "$(stat -c %u "$(upper "$id")/host-made")" = 0 ]
+}
+
+@test "userns-remap: sharing another container's pid and net namespaces" {
+  remapped_daemon
+  b run -d --name first bb:1 sleep 1000 >/dev/null
+  pid=$(api GET /containers/first/json | jq .State.Pid)
+  run b run --rm --pid container:first bb:1 ps -o comm
+  [ "$status" -eq 0 ]
+  [[ "$output" == *sleep* ]]
+  run b run --rm --net container:first bb:1 sh -c 'readlink /proc/self/ns/net; id -u'
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | head -1)" = "$(readlink /proc/$pid/ns/net)" ]
+  [ "$(echo "$output" | tail -1)" = 0 ]
+}
+
+@test "userns-remap: --privileged needs --userns host" {
+  remapped_daemon
+  b create --name probe --userns host --privileged bb:1 true >/dev/null
+  [ "$(api GET /containers/probe/json | jq .HostConfig.Privileged)" = true ] ||
+    skip "--privileged is not parsed on this branch"
+  run b run --rm --privileged bb:1 true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"privileged mode is incompatible with user namespaces"* ]]
+  [ "$(b ps -aq | wc -l)" -eq 1 ]
+  run b run --rm --userns host --privileged bb:1 true
+  [ "$status" -eq 0 ]
+}
+
+@test "userns-remap: an unknown user or one without a range stops berthd with one line" {
+  printf '{"userns-remap": "no-such-user-berth"}\n' >"$T/bad.json"
+  run timeout 10 "$BERTHD" --config-file "$T/bad.json" --data-root "$T/data" \
+    --exec-root "$T/run" -H "unix://$T/bad.sock"
+  [ "$status" -eq 1 ]
+  [ "$output" = 'berthd: userns-remap "no-such-user-berth": user no-such-user-berth does not exist' ]
+  [ ! -e "$T/bad.sock" ]
+  # A real user without a subordinate range (the flag over the file).
+  getent passwd nobody >/dev/null || skip "no user nobody"
+  run timeout 10 "$BERTHD" --config-file /dev/null --userns-remap nobody --data-root "$T/data" \
+    --exec-root "$T/run" -H "unix://$T/bad.sock"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *'userns-remap "nobody": no subordinate uid range for nobody in /etc/subuid'* ]]
+}
