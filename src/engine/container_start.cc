@@ -112,8 +112,8 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
   // Under userns-remap the layers are seen through the container's maps.
   bool remapped = RemappedFor(userns_remap_, host_config.userns_mode);
   if (auto s = remapped ? images_.snapshots().MountActiveRemapped(
-                              rec.id, *image->record.top_chain, rootfs,
-                              userns_remap_.UidMappings(), userns_remap_.GidMappings())
+                              rec.id, *image->record.top_chain, rootfs, userns_remap_.UidMappings(),
+                              userns_remap_.GidMappings())
                         : images_.snapshots().MountActive(rec.id, *image->record.top_chain, rootfs);
       !s)
     return failed(s.error());
