@@ -196,10 +196,18 @@ Status PrepareVolumeForRemap(const std::string& dir, const UsernsRemap& remap) {
 }
 
 Status CheckUsernsRemap(const UsernsRemap& remap, const HostConfig& host_config) {
-  if (RemappedFor(remap, host_config.userns_mode) && host_config.security.privileged)
+  if (!RemappedFor(remap, host_config.userns_mode)) return Ok();
+  // dockerd's refusals, word for word: a remapped root has no privilege
+  // over the host's own namespaces, so these need --userns=host.
+  if (host_config.security.privileged)
     return FailAs(EINVAL,
                   "privileged mode is incompatible with user namespaces.  You must run the "
                   "container in the host namespace when running privileged mode");
+  if (host_config.network_mode.kind == NetworkMode::kHost)
+    return FailAs(EINVAL,
+                  "cannot share the host's network namespace when user namespaces are enabled");
+  if (host_config.pid_mode.kind == NamespaceMode::kHost)
+    return FailAs(EINVAL, "cannot share the host PID namespace when user namespaces are enabled");
   return Ok();
 }
 

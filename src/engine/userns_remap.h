@@ -76,8 +76,9 @@ inline bool RemappedFor(const UsernsRemap& remap, const std::string& userns_mode
   return remap.enabled() && userns_mode != "host";
 }
 
-// Docker's refusal at create (and again at start, for a container created
-// before remap was on): --privileged needs --userns=host under remap.
+// Docker's refusals at create (and again at start, for a container created
+// before remap was on): under remap, --privileged, --net host and --pid
+// host need --userns=host. EINVAL with dockerd's message.
 Status CheckUsernsRemap(const UsernsRemap& remap, const HostConfig& host_config);
 
 // The start driver's userns step for a remapped container (nothing

@@ -88,7 +88,7 @@ TEST_F(UsernsRemapTest, RefusesUnknownUsersAndMissingRangesInOneLine) {
   EXPECT_FALSE(ResolveUsernsRemap("root:no-such-group-berth", files_));
 }
 
-TEST_F(UsernsRemapTest, PrivilegedNeedsUsernsHost) {
+TEST_F(UsernsRemapTest, PrivilegedAndHostNamespacesNeedUsernsHost) {
   ASSERT_TRUE(WriteFileAtomic(files_.subuid, "root:200000:65536\n"));
   ASSERT_TRUE(WriteFileAtomic(files_.subgid, "root:200000:65536\n"));
   auto r = ResolveUsernsRemap("root", files_);
@@ -102,6 +102,22 @@ TEST_F(UsernsRemapTest, PrivilegedNeedsUsernsHost) {
             std::string::npos);
   hc.userns_mode = "host";
   EXPECT_TRUE(CheckUsernsRemap(*r, hc));
+
+  // The host's network and pid namespaces too, as dockerd refuses them.
+  HostConfig net;
+  net.network_mode.kind = NetworkMode::kHost;
+  auto n = CheckUsernsRemap(*r, net);
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error().What(),
+            "cannot share the host's network namespace when user namespaces are enabled");
+  HostConfig pid;
+  pid.pid_mode.kind = NamespaceMode::kHost;
+  auto p = CheckUsernsRemap(*r, pid);
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().What(),
+            "cannot share the host PID namespace when user namespaces are enabled");
+  pid.userns_mode = "host";
+  EXPECT_TRUE(CheckUsernsRemap(*r, pid));
   hc.userns_mode = "";
   EXPECT_TRUE(CheckUsernsRemap(UsernsRemap{}, hc));  // remap off
 }

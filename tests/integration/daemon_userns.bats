@@ -132,6 +132,22 @@ upper() {
   [ "$(echo "$output" | tail -1)" = 0 ]
 }
 
+@test "userns-remap: the host's net and pid namespaces need --userns host, as in docker" {
+  remapped_daemon
+  run b run --rm --net host bb:1 true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"cannot share the host's network namespace when user namespaces are enabled"* ]]
+  run b run --rm --pid host bb:1 true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"cannot share the host PID namespace when user namespaces are enabled"* ]]
+  # Nothing was created.
+  [ "$(b ps -aq | wc -l)" -eq 0 ]
+  [ -z "$(ls "$DATA/snapshots/active")" ]
+  run b run --rm --userns host --net host bb:1 readlink /proc/self/ns/net
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(readlink /proc/self/ns/net)" ]
+}
+
 @test "userns-remap: --privileged needs --userns host" {
   remapped_daemon
   b create --name probe --userns host --privileged bb:1 true >/dev/null
