@@ -187,6 +187,9 @@ TEST(ShiftId, MapsInsideTheRangesOnly) {
   EXPECT_EQ(image::ShiftId(maps, 0), 100000u);
   EXPECT_EQ(image::ShiftId(maps, 9), 100009u);
   EXPECT_EQ(image::ShiftId(maps, 10), 10u);
+  EXPECT_EQ(image::UnshiftId(maps, 100009), 9u);
+  EXPECT_EQ(image::UnshiftId(maps, 100010), 100010u);
+  EXPECT_EQ(image::UnshiftId(maps, 5), 5u);
 }
 
 }  // namespace

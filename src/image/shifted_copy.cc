@@ -103,6 +103,12 @@ uint32_t ShiftId(const std::vector<spec::IdMapping>& maps, uint32_t id) {
   return id;
 }
 
+uint32_t UnshiftId(const std::vector<spec::IdMapping>& maps, uint32_t id) {
+  for (const auto& m : maps)
+    if (id >= m.host_id && id - m.host_id < m.size) return m.container_id + (id - m.host_id);
+  return id;
+}
+
 Status CopyTreeShifted(const std::string& src, const std::string& dst,
                        const std::vector<spec::IdMapping>& uids,
                        const std::vector<spec::IdMapping>& gids) {

@@ -21,6 +21,11 @@ namespace berth::image {
 // host_id); an id outside every range stays as it is.
 uint32_t ShiftId(const std::vector<spec::IdMapping>& maps, uint32_t id);
 
+// The reverse: the container id that host id `id` is (what a commit of a
+// remapped container's upper dir records); an id outside every range
+// stays as it is.
+uint32_t UnshiftId(const std::vector<spec::IdMapping>& maps, uint32_t id);
+
 // Copies `src` to `dst` (which must not exist) with owners shifted.
 Status CopyTreeShifted(const std::string& src, const std::string& dst,
                        const std::vector<spec::IdMapping>& uids,
