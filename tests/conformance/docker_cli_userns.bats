@@ -18,6 +18,10 @@ setup_file() {
   getent passwd bin >/dev/null || skip "no user bin"
   T=$(mktemp -d /tmp/berth-dku-XXXXXX)
   export T
+  # A remapped container's root resolves its rootfs under the data root
+  # from inside its user namespace: the path must be searchable by others,
+  # as /var/lib/berth is (mktemp makes $T 0700).
+  chmod 711 "$T"
   busybox_rootfs_tar "$T/rootfs.tar"
   add_subids bin "$SUB" "$SUBLEN"
 }
