@@ -48,6 +48,26 @@ remapped_daemon() {
   b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
 }
 
+# create_api NAME HOSTCONFIG CMD...: creates bb:1 running CMD with the
+# given HostConfig JSON through the Engine API (the client's --userns and
+# --privileged are the security options' area); prints the answer.
+create_api() {
+  local name=$1 hc=$2
+  shift 2
+  api POST "/containers/create?name=$name" -H 'Content-Type: application/json' \
+    -d "$(jq -nc --argjson hc "$hc" '{Image: "bb:1", Cmd: $ARGS.positional, HostConfig: $hc}' \
+      --args "$@")"
+}
+
+# run_api NAME HOSTCONFIG CMD...: create_api, start, wait; the output on stdout.
+run_api() {
+  local name=$1
+  create_api "$@" | jq -e .Id >/dev/null
+  api POST "/containers/$name/start" >/dev/null
+  api POST "/containers/$name/wait" >/dev/null
+  b logs "$name"
+}
+
 # upper ID: the host path of a container's writable layer.
 upper() {
   echo "$DATA/snapshots/active/$1/upper"
@@ -73,12 +93,12 @@ upper() {
 
 @test "userns-remap: the image is owned by root inside, writes land as the subordinate ids" {
   remapped_daemon
-  id=$(b run -d --name w bb:1 sleep 1000)
-  [ "$(b exec w stat -c %u:%g /bin/busybox)" = 0:0 ]
-  [ "$(b exec w stat -c %u:%g /)" = 0:0 ]
+  id=$(b run -d --name wr bb:1 sleep 1000)
+  [ "$(b exec wr stat -c %u:%g /bin/busybox)" = 0:0 ]
+  [ "$(b exec wr stat -c %u:%g /)" = 0:0 ]
   # Root may write "/", make directories, change a file of the image.
-  b exec w sh -c 'echo new >/made && mkdir -p /d/e && echo x:x:5:5::/:/bin/sh >>/etc/passwd'
-  [ "$(b exec w cat /made)" = new ]
+  b exec wr sh -c 'echo new >/made && mkdir -p /d/e && echo x:x:5:5::/:/bin/sh >>/etc/passwd'
+  [ "$(b exec wr cat /made)" = new ]
   # On the host: the new files and the copied-up one belong to the range.
   [ "$(stat -c %u:%g "$(upper "$id")/made")" = "$SUB:$SUB" ]
   [ "$(stat -c %u:%g "$(upper "$id")/d/e")" = "$SUB:$SUB" ]
@@ -91,36 +111,38 @@ upper() {
   # Idmapped mounts, not copies, on this kernel.
   [ ! -e "$DATA/snapshots/active/$id/lowers" ]
   # A file chowned inside to a container uid lands as START+uid.
-  b exec w sh -c 'touch /owned && chown 5:7 /owned'
+  b exec wr sh -c 'touch /owned && chown 5:7 /owned'
   [ "$(stat -c %u:%g "$(upper "$id")/owned")" = "$((SUB + 5)):$((SUB + 7))" ]
 }
 
 @test "userns-remap: where idmapped mounts are refused, shifted copies (never the shared layers)" {
   BERTH_TEST_NO_IDMAP=1 remapped_daemon
-  id=$(b run -d --name c bb:1 sleep 1000)
-  [ "$(b exec c stat -c %u:%g /bin/busybox)" = 0:0 ]
-  b exec c sh -c 'echo new >/made'
+  id=$(b run -d --name cp1 bb:1 sleep 1000)
+  [ "$(b exec cp1 stat -c %u:%g /bin/busybox)" = 0:0 ]
+  b exec cp1 sh -c 'echo new >/made'
   [ "$(stat -c %u "$(upper "$id")/made")" = "$SUB" ]
   [ -e "$DATA/snapshots/active/$id/lowers/complete" ]
   layer=$(ls -d "$DATA"/snapshots/layers/*/fs | head -1)
   [ "$(stat -c %u "$layer/bin/busybox")" = 0 ]
   # A restart reuses the copies.
-  b stop -t 1 c >/dev/null
-  b start c >/dev/null
-  [ "$(b exec c stat -c %u /bin/busybox)" = 0 ]
+  b stop -t 1 cp1 >/dev/null
+  b start cp1 >/dev/null
+  [ "$(b exec cp1 stat -c %u /bin/busybox)" = 0 ]
   # Removal takes them away.
-  b rm -f c >/dev/null
+  b rm -f cp1 >/dev/null
   [ ! -e "$DATA/snapshots/active/$id" ]
 }
 
 @test "userns-remap: --userns host keeps the host's ids" {
   remapped_daemon
-  run b run --rm --userns host bb:1 cat /proc/self/uid_map
+  run run_api hostns '{"UsernsMode": "host"}' cat /proc/self/uid_map
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 0 4294967295" ]
-  id=$(b run -d --userns host bb:1 sh -c 'echo h >/host-made; exec sleep 1000')
-  wait_for test -e "$(upper "$id")/host-made"
+  id=$(create_api hostw '{"UsernsMode": "host"}' sh -c 'echo h >/host-made' | jq -r .Id)
+  api POST /containers/hostw/start >/dev/null
+  api POST /containers/hostw/wait >/dev/null
   [ "$(stat -c %u "$(upper "$id")/host-made")" = 0 ]
+  [ "$(api GET /containers/hostw/json | jq -r .HostConfig.UsernsMode)" = host ]
 }
 
 @test "userns-remap: sharing another container's pid and net namespaces" {
@@ -147,21 +169,20 @@ upper() {
   # Nothing was created.
   [ "$(b ps -aq | wc -l)" -eq 0 ]
   [ -z "$(ls "$DATA/snapshots/active")" ]
-  run b run --rm --userns host --net host bb:1 readlink /proc/self/ns/net
+  run run_api hostnet '{"UsernsMode": "host", "NetworkMode": "host"}' readlink /proc/self/ns/net
   [ "$status" -eq 0 ]
   [ "$output" = "$(readlink /proc/self/ns/net)" ]
 }
 
 @test "userns-remap: --privileged needs --userns host" {
   remapped_daemon
-  b create --name probe --userns host --privileged bb:1 true >/dev/null
+  create_api probe '{"UsernsMode": "host", "Privileged": true}' true >/dev/null
   [ "$(api GET /containers/probe/json | jq .HostConfig.Privileged)" = true ] ||
-    skip "--privileged is not parsed on this branch"
-  run b run --rm --privileged bb:1 true
-  [ "$status" -eq 125 ]
+    skip "HostConfig.Privileged is not parsed on this branch (security options' area)"
+  run create_api priv '{"Privileged": true}' true
   [[ "$output" == *"privileged mode is incompatible with user namespaces"* ]]
   [ "$(b ps -aq | wc -l)" -eq 1 ]
-  run b run --rm --userns host --privileged bb:1 true
+  run run_api privhost '{"UsernsMode": "host", "Privileged": true}' true
   [ "$status" -eq 0 ]
 }
 
