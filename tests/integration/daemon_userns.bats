@@ -50,7 +50,8 @@ remapped_daemon() {
 
 # create_api NAME HOSTCONFIG CMD...: creates bb:1 running CMD with the
 # given HostConfig JSON through the Engine API (the client's --userns and
-# --privileged are the security options' area); prints the answer.
+# --privileged are the security options' area); prints the answer. CMD
+# must not have words jq takes for its options (-c, -n, ...).
 create_api() {
   local name=$1 hc=$2
   shift 2
@@ -138,7 +139,7 @@ upper() {
   run run_api hostns '{"UsernsMode": "host"}' cat /proc/self/uid_map
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 0 4294967295" ]
-  id=$(create_api hostw '{"UsernsMode": "host"}' sh -c 'echo h >/host-made' | jq -r .Id)
+  id=$(create_api hostw '{"UsernsMode": "host"}' touch /host-made | jq -r .Id)
   api POST /containers/hostw/start >/dev/null
   api POST /containers/hostw/wait >/dev/null
   [ "$(stat -c %u "$(upper "$id")/host-made")" = 0 ]
