@@ -60,11 +60,23 @@ teardown() {
   [ "$(docker exec "$id" id -u)" = 0 ]
 }
 
-@test "docker run --userns host, and --privileged refused without it" {
+@test "docker run --userns host; host namespaces and --privileged refused without it" {
   run docker run --rm --userns host bb:1 cat /proc/self/uid_map
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 0 4294967295" ]
-  docker create --name probe --userns host --privileged bb:1 true >/dev/null
+  # The host's network and pid namespaces need --userns host, as dockerd says.
+  run docker run --rm --net host bb:1 true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"cannot share the host's network namespace when user namespaces are enabled"* ]]
+  run docker run --rm --pid host bb:1 true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"cannot share the host PID namespace when user namespaces are enabled"* ]]
+  run docker run --rm --userns host --net host bb:1 readlink /proc/self/ns/net
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(readlink /proc/self/ns/net)" ]
+  [ "$(docker ps -aq | wc -l)" -eq 0 ]
+  run docker create --name probe --userns host --privileged bb:1 true
+  [ "$status" -eq 0 ] || skip "--privileged is not supported on this branch: $output"
   [ "$(docker inspect -f '{{.HostConfig.Privileged}}' probe)" = true ] ||
     skip "--privileged is not parsed on this branch"
   run docker run --rm --privileged bb:1 true
