@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
@@ -180,6 +182,54 @@ TEST_F(UsernsRemapTest, VolumeDirGoesToTheRemappedRootOnce) {
   ASSERT_EQ(::stat(vol.c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 200005u);
   EXPECT_FALSE(PrepareVolumeForRemap(dir_ + "/missing", r));
+}
+
+// The spec a remapped container gets: a new user namespace with the maps
+// and ping_group_range within them; or, joining another container's, that
+// user namespace and no ping_group_range.
+TEST_F(UsernsRemapTest, SpecHasTheUserNamespace) {
+  ContainerSpecInput in;
+  in.id = std::string(64, 'a');
+  in.rootfs = dir_ + "/rootfs";
+  in.container_dir = dir_ + "/ctr";
+  in.host_resolv_conf = dir_ + "/host-resolv.conf";
+  in.host_hosts = dir_ + "/host-hosts";
+  ASSERT_TRUE(MkdirAll(in.rootfs + "/etc", 0755));
+  ASSERT_TRUE(MkdirAll(in.container_dir, 0755));
+  ASSERT_TRUE(WriteFileAtomic(in.rootfs + "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"));
+  ASSERT_TRUE(WriteFileAtomic(in.rootfs + "/etc/group", "root:x:0:\n"));
+  ASSERT_TRUE(WriteFileAtomic(in.host_resolv_conf, "nameserver 127.0.0.1\n"));
+  ASSERT_TRUE(WriteFileAtomic(in.host_hosts, "127.0.0.1 localhost\n"));
+  in.image_config = {{"Cmd", {"sh"}}, {"Env", {"PATH=/bin"}}};
+  UsernsRemap r;
+  r.uids = {200000, 65536};
+  r.gids = {300000, 1000};
+  in.uid_mappings = r.UidMappings();
+  in.gid_mappings = r.GidMappings();
+  auto spec = BuildContainerSpec(in);
+  ASSERT_TRUE(spec) << spec.error().What();
+  const spec::Linux& l = *spec->config.linux;
+  auto user = std::find_if(l.namespaces.begin(), l.namespaces.end(),
+                           [](const spec::Namespace& n) { return n.type == "user"; });
+  ASSERT_NE(user, l.namespaces.end());
+  EXPECT_EQ(user->path, "");
+  ASSERT_EQ(l.uid_mappings.size(), 1u);
+  EXPECT_EQ(l.uid_mappings[0].host_id, 200000u);
+  EXPECT_EQ(l.gid_mappings[0].host_id, 300000u);
+  EXPECT_EQ(l.sysctl.at("net.ipv4.ping_group_range"), "0 999");
+
+  in.uid_mappings.clear();
+  in.gid_mappings.clear();
+  in.user_ns_path = "/proc/1/ns/user";
+  auto joined = BuildContainerSpec(in);
+  ASSERT_TRUE(joined) << joined.error().What();
+  const spec::Linux& jl = *joined->config.linux;
+  user = std::find_if(jl.namespaces.begin(), jl.namespaces.end(),
+                      [](const spec::Namespace& n) { return n.type == "user"; });
+  ASSERT_NE(user, jl.namespaces.end());
+  EXPECT_EQ(user->path, "/proc/1/ns/user");
+  EXPECT_TRUE(jl.uid_mappings.empty());
+  EXPECT_EQ(jl.sysctl.count("net.ipv4.ping_group_range"), 0u);
 }
 
 TEST(ShiftId, MapsInsideTheRangesOnly) {
