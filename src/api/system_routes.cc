@@ -109,6 +109,9 @@ void AddSystemRoutes(Router& r, ApiContext& ctx) {
         }
       }
     }
+    // userns-remap: dockerd lists "name=userns" among the security options.
+    json security_options = json::array({"name=seccomp,profile=default"});
+    if (!ctx.config.userns_remap.empty()) security_options.push_back("name=userns");
     out.SendJson(
         200, json{{"ID", ctx.daemon_id},
                   {"Containers", total},
@@ -169,7 +172,7 @@ void AddSystemRoutes(Router& r, ApiContext& ctx) {
                   {"LiveRestoreEnabled", true},
                   {"Isolation", ""},
                   {"InitBinary", ""},
-                  {"SecurityOptions", json::array({"name=seccomp,profile=default"})},
+                  {"SecurityOptions", security_options},
                   {"Warnings", json::array()}});
   });
 }

@@ -131,6 +131,7 @@ Status Run(engine::DaemonConfig cfg) {
   // --- resources and update ---
 
   // --- security options and userns-remap ---
+  containers->SetUsernsRemap(TRY(engine::ResolveUsernsRemap(cfg.userns_remap)));
 
   // --- volumes, binds, tmpfs ---
 
@@ -195,6 +196,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-concurrent-downloads", flags.max_concurrent_downloads)
       ->check(CLI::Range(1, 64));
   app.add_flag("-D,--debug", flags.debug);
+  app.add_option("--userns-remap", flags.userns_remap, "user/group for user namespaces");
   CLI11_PARSE(app, argc, argv);
 
   // daemon.json first, then the flags given on the command line over it.
@@ -211,6 +213,7 @@ int main(int argc, char** argv) {
   if (app.count("--max-concurrent-downloads"))
     cfg.max_concurrent_downloads = flags.max_concurrent_downloads;
   if (app.count("--debug")) cfg.debug = true;
+  if (app.count("--userns-remap")) cfg.userns_remap = flags.userns_remap;
   cfg.insecure_registries.insert(cfg.insecure_registries.end(), insecure.begin(), insecure.end());
   cfg.registry_mirrors.insert(cfg.registry_mirrors.end(), mirrors.begin(), mirrors.end());
   // Refused before anything is created (see SetListenAddress).

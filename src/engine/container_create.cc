@@ -46,6 +46,7 @@ Result<std::string> ContainerService::Create(const CreateRequest& request,
     TRY(CheckJoinTarget("network mode", hc.network_mode.container));
   for (const NamespaceMode* m : {&hc.pid_mode, &hc.ipc_mode, &hc.uts_mode})
     if (m->kind == NamespaceMode::kContainer) TRY(CheckJoinTarget("namespace mode", m->container));
+  TRY(CheckUsernsRemap(userns_remap_, hc));  // userns-remap: docker's refusals
   if (hc.init.value_or(false) && options_.init_binary.empty())
     return FailAs(EINVAL, "--init: no init binary is installed (install tini-static or catatonit)");
 

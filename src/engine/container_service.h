@@ -47,6 +47,7 @@
 #include "engine/container_fs.h"
 #include "engine/container_store.h"
 #include "engine/image_service.h"
+#include "engine/userns_remap.h"
 
 namespace berth::engine {
 
@@ -210,6 +211,11 @@ class ContainerService {
   // --- resources and update ---
 
   // --- security options and userns-remap ---
+  // The daemon's userns-remap, set once at start-up before the API serves
+  // (not thread-safe against starts); read by start and by the volumes code
+  // (PrepareVolumeForRemap).
+  void SetUsernsRemap(UsernsRemap remap) { userns_remap_ = std::move(remap); }
+  const UsernsRemap& userns_remap() const { return userns_remap_; }
 
   // --- volumes, binds, tmpfs ---
 
@@ -303,6 +309,7 @@ class ContainerService {
   // --- resources and update ---
 
   // --- security options and userns-remap ---
+  UsernsRemap userns_remap_;
 
   // --- volumes, binds, tmpfs ---
 

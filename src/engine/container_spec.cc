@@ -366,10 +366,25 @@ Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& in) {
     cfg.mounts.push_back(m);
   }
   // userns-remap: the container's root is a subordinate user of the host.
-  if (!in.uid_mappings.empty()) {
+  if (!in.user_ns_path.empty()) {
+    cfg.linux->namespaces.push_back({"user", in.user_ns_path});
+  } else if (!in.uid_mappings.empty()) {
     cfg.linux->namespaces.push_back({"user", ""});
     cfg.linux->uid_mappings = in.uid_mappings;
     cfg.linux->gid_mappings = in.gid_mappings;
+  }
+  // In a user namespace the kernel takes only gids mapped there for
+  // ping_group_range: the whole range of the maps (a joined namespace's
+  // maps are not known here: then it is not set).
+  if (auto it = cfg.linux->sysctl.find("net.ipv4.ping_group_range");
+      it != cfg.linux->sysctl.end() && (!in.user_ns_path.empty() || !in.gid_mappings.empty())) {
+    uint64_t top = 0;
+    for (const auto& m : in.gid_mappings)
+      top = std::max<uint64_t>(top, uint64_t{m.container_id} + m.size - 1);
+    if (in.gid_mappings.empty())
+      cfg.linux->sysctl.erase(it);
+    else
+      it->second = "0 " + std::to_string(top);
   }
   // The options of HostConfig, each area over the baseline.
   TRY(ApplyResources(h.resources, &cfg));

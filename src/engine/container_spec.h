@@ -53,6 +53,9 @@ struct ContainerSpecInput {
   std::vector<spec::Mount> extra_mounts;
   // userns-remap: the container's user namespace maps (empty: none).
   std::vector<spec::IdMapping> uid_mappings, gid_mappings;
+  // userns-remap: the user namespace to join instead ("/proc/PID/ns/user"
+  // of a container whose pid/net/ipc namespace this one joins).
+  std::string user_ns_path;
 };
 
 struct ContainerSpec {

@@ -109,7 +109,13 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
   std::string bundle = BundleDir(rec.id);
   std::string rootfs = bundle + "/rootfs";
   (void)::umount2(rootfs.c_str(), MNT_DETACH);  // a mount a crashed start left
-  if (auto s = images_.snapshots().MountActive(rec.id, *image->record.top_chain, rootfs); !s)
+  // Under userns-remap the layers are seen through the container's maps.
+  bool remapped = RemappedFor(userns_remap_, host_config.userns_mode);
+  if (auto s = remapped ? images_.snapshots().MountActiveRemapped(
+                              rec.id, *image->record.top_chain, rootfs, userns_remap_.UidMappings(),
+                              userns_remap_.GidMappings())
+                        : images_.snapshots().MountActive(rec.id, *image->record.top_chain, rootfs);
+      !s)
     return failed(s.error());
   bool mounted = true;
   auto unmount = [&] {
@@ -154,6 +160,10 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
   // --- volumes, binds, tmpfs: in.extra_mounts ---
 
   // --- userns-remap: in.uid_mappings, in.gid_mappings ---
+  if (auto s = ApplyUsernsRemap(userns_remap_, host_config, in); !s) {
+    unmount();
+    return failed(s.error());
+  }
 
   auto spec = BuildContainerSpec(in);
   if (!spec) {

@@ -54,6 +54,8 @@ Status LoadDaemonConfigFile(const std::string& path, DaemonConfig& cfg) {
         return Fail("config file {}: \"hosts\": berthd listens on one unix:// socket", path);
       for (const auto& h : hosts)
         TRY(SetListenAddress(cfg, h, "config file " + path + ": \"hosts\""));
+    } else if (key == "userns-remap") {
+      TRY(str(cfg.userns_remap));
     } else if (key == "debug") {
       if (!v.is_boolean()) return Fail("config file {}: \"debug\" must be true or false", path);
       cfg.debug = v.get<bool>();

@@ -1,8 +1,8 @@
 // berthd's configuration: command-line flags over /etc/berth/daemon.json,
 // whose keys are dockerd's daemon.json keys where they mean the same thing
 // ("data-root", "exec-root", "insecure-registries", "registry-mirrors",
-// "max-concurrent-downloads", "debug", "hosts"), so a docker user's file carries over.
-// Unknown keys are refused with their name, as dockerd refuses them.
+// "max-concurrent-downloads", "debug", "hosts", "userns-remap"), so a docker user's file carries
+// over. Unknown keys are refused with their name, as dockerd refuses them.
 #pragma once
 
 #include <string>
@@ -20,6 +20,9 @@ struct DaemonConfig {
   std::vector<std::string> registry_mirrors;
   int max_concurrent_downloads = 3;
   bool debug = false;
+  // dockerd's "userns-remap": "" (off), "USER", "USER:GROUP", "UID[:GID]"
+  // or "default"; resolved at start-up (engine/userns_remap.h).
+  std::string userns_remap;
 };
 
 // Reads a daemon.json into `cfg` (fields absent from the file keep their

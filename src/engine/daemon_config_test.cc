@@ -32,6 +32,19 @@ TEST(DaemonConfig, ReadsDockersKeys) {
   ::unlink(p.c_str());
 }
 
+TEST(DaemonConfig, ReadsUsernsRemap) {
+  std::string p = WriteTemp(R"({"userns-remap": "default"})");
+  DaemonConfig c;
+  ASSERT_TRUE(LoadDaemonConfigFile(p, c));
+  EXPECT_EQ(c.userns_remap, "default");
+  ::unlink(p.c_str());
+  p = WriteTemp(R"({"userns-remap": 1000})");
+  auto st = LoadDaemonConfigFile(p, c);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().What(), "config file " + p + ": \"userns-remap\" must be a string");
+  ::unlink(p.c_str());
+}
+
 TEST(DaemonConfig, RefusesUnknownKeysAndBadValuesByName) {
   DaemonConfig c;
   std::string p = WriteTemp(R"({"data-rot": "/x"})");

@@ -10,6 +10,8 @@
 #include <cstdlib>
 
 #include "base/fs.h"
+#include "image/shifted_copy.h"
+#include "sys/idmap.h"
 
 namespace berth::image {
 
@@ -31,20 +33,29 @@ bool ValidKey(const std::string& key) {
 // One overlay mount through the new mount API. Lower directories are added
 // one per fsconfig call, which has no length limit; kernels before 6.8 do
 // not know "lowerdir+" and get the whole list in one string instead.
+// With `lower_fds` (one per lower, idmapped mounts), the lowers are given
+// by fd (Linux 6.13+), and a kernel that refuses fails with EINVAL.
 Status MountOverlay(const std::vector<std::string>& lowers, const std::string& upper,
-                    const std::string& work, const std::string& target) {
+                    const std::string& work, const std::string& target,
+                    const std::vector<UniqueFd>* lower_fds = nullptr) {
   UniqueFd fs(::fsopen("overlay", FSOPEN_CLOEXEC));
   if (!fs) return FailErrno("overlay mount at {}: fsopen", target);
   auto set = [&](const char* key, const std::string& value) {
     return ::fsconfig(fs.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0);
   };
   bool plus = true;
-  for (const auto& l : lowers) {
-    if (set("lowerdir+", l) != 0) {
-      if (errno != EINVAL || &l != &lowers.front())
-        return FailErrno("overlay mount at {}: lower dir {}", target, l);
-      plus = false;
-      break;
+  if (lower_fds) {
+    for (size_t i = 0; i < lower_fds->size(); i++)
+      if (::fsconfig(fs.get(), FSCONFIG_SET_FD, "lowerdir+", nullptr, (*lower_fds)[i].get()) != 0)
+        return FailErrno("overlay mount at {}: idmapped lower dir {}", target, lowers[i]);
+  } else {
+    for (const auto& l : lowers) {
+      if (set("lowerdir+", l) != 0) {
+        if (errno != EINVAL || &l != &lowers.front())
+          return FailErrno("overlay mount at {}: lower dir {}", target, l);
+        plus = false;
+        break;
+      }
     }
   }
   if (!plus) {
@@ -216,6 +227,63 @@ Status Snapshotter::MountActive(const std::string& key, const Digest& chain_id,
   auto lowers = TRY(LowerDirs(chain_id));
   std::string base = root_ + "/active/" + key;
   return MountOverlay(lowers, base + "/upper", base + "/work", target);
+}
+
+Status Snapshotter::MountActiveRemapped(const std::string& key, const Digest& chain_id,
+                                        const std::string& target,
+                                        const std::vector<spec::IdMapping>& uids,
+                                        const std::vector<spec::IdMapping>& gids) {
+  if (!ValidKey(key)) return Fail("snapshots: invalid key {:?}", key);
+  auto lowers = TRY(LowerDirs(chain_id));
+  std::string base = root_ + "/active/" + key;
+  std::string upper = base + "/upper", work = base + "/work";
+  // The upper dir's root is the container's "/": its root must own it.
+  // Only the top directory: what the container wrote is already its own.
+  if (::chown(upper.c_str(), ShiftId(uids, 0), ShiftId(gids, 0)) != 0)
+    return FailErrno("snapshots: {}: give the upper dir to the remapped root", key);
+
+  // Idmapped lowers: one short-lived user namespace carries the maps, each
+  // layer is bound through it (detached, so nothing is attached anywhere
+  // but the overlay) and handed to overlayfs by fd.
+  auto idmapped = [&]() -> Status {
+    if (std::getenv("BERTH_TEST_NO_IDMAP")) return FailCode(EINVAL, "idmapped mounts disabled");
+    std::string uid_map, gid_map;
+    for (const auto& m : uids)
+      uid_map += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+    for (const auto& m : gids)
+      gid_map += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+    UniqueFd userns = TRY(sys::MakeIdmapUserns(uid_map, gid_map));
+    std::vector<UniqueFd> fds;
+    for (const auto& l : lowers) fds.push_back(TRY(sys::OpenIdmappedDir(l, userns.get())));
+    return MountOverlay(lowers, upper, work, target, &fds);
+  };
+  Status st = idmapped();
+  if (st) return Ok();
+  int e = st.error().code();
+  if (e != EINVAL && e != EPERM && e != ENOSYS && e != EOPNOTSUPP) return st;
+
+  // The fallback: the kernel cannot idmap these layers (or overlayfs will
+  // not take idmapped ones), so this container gets copies with shifted
+  // owners, made once (a "complete" file marks a whole set) and removed
+  // with the container. The shared layers are never chowned.
+  std::string copies = base + "/lowers";
+  struct stat done;
+  if (::stat((copies + "/complete").c_str(), &done) != 0) {
+    TRY(RemoveAll(copies));
+    if (::mkdir(copies.c_str(), 0700) != 0) return FailErrno("snapshots: {}: mkdir lowers", key);
+    for (size_t i = 0; i < lowers.size(); i++) {
+      auto s = CopyTreeShifted(lowers[i], copies + "/" + std::to_string(i), uids, gids);
+      if (!s) {
+        (void)RemoveAll(copies);
+        return std::unexpected(std::move(s).error().Context(
+            fmt::format("snapshots: {}: copy the layers for the remapped root", key)));
+      }
+    }
+    TRY(WriteFileAtomic(copies + "/complete", "", 0600));
+  }
+  std::vector<std::string> copied;
+  for (size_t i = 0; i < lowers.size(); i++) copied.push_back(copies + "/" + std::to_string(i));
+  return MountOverlay(copied, upper, work, target);
 }
 
 Status Snapshotter::MountReadOnly(const Digest& chain_id, const std::string& target) {

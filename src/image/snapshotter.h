@@ -26,6 +26,7 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "image/digest.h"
+#include "spec/runtime_spec.h"
 
 namespace berth::image {
 
@@ -77,6 +78,18 @@ class Snapshotter {
   // one (fsconfig "lowerdir+", Linux 6.8+), so no option string limits the
   // depth; older kernels get the classic lowerdir= string.
   Status MountActive(const std::string& key, const Digest& chain_id, const std::string& target);
+  // MountActive for a container in a user namespace (userns-remap): the
+  // layers, owned on disk by host ids, appear through `uids`/`gids` (the
+  // container's maps: on-disk id K shows as the host id container id K
+  // maps to), so the container sees its image owned by its own root; the
+  // upper dir's root is given to the remapped root so that it may write
+  // "/", and what it writes lands owned by its host ids. Each lower dir is
+  // an idmapped mount handed to overlayfs by fd (Linux 6.13+); where the
+  // kernel refuses that, the layers are copied under active/<key>/lowers
+  // with their owners shifted, and the shared layers are never touched.
+  Status MountActiveRemapped(const std::string& key, const Digest& chain_id,
+                             const std::string& target, const std::vector<spec::IdMapping>& uids,
+                             const std::vector<spec::IdMapping>& gids);
   // Mounts the layers alone, read-only (no upper): for inspecting an image.
   Status MountReadOnly(const Digest& chain_id, const std::string& target);
   Status RemoveActive(const std::string& key);

@@ -143,6 +143,59 @@ TEST_F(SnapshotterTest, ActiveSnapshotMountsLayersWithWhiteoutsAndTakesWrites) {
   EXPECT_NE(::access((dir_ + "/snapshots/active/ctr1").c_str(), F_OK), 0);
 }
 
+// userns-remap: through the container's maps (0 -> 200000), the layers'
+// root-owned files appear owned by 200000, a whiteout still hides, the
+// upper dir's root belongs to the remapped root, and the shared layers
+// keep their owners. Both ways: idmapped lowers, and the chown copies a
+// kernel without idmapped layers gets.
+void CheckRemappedMount(Snapshotter& s, const Digest& top, const std::string& key,
+                        const std::string& target) {
+  std::vector<spec::IdMapping> maps = {{.container_id = 0, .host_id = 200000, .size = 65536}};
+  auto m = s.MountActiveRemapped(key, top, target, maps, maps);
+  ASSERT_TRUE(m) << m.error().What();
+  struct stat st;
+  ASSERT_EQ(::stat((target + "/keep").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 200000u);
+  EXPECT_EQ(st.st_gid, 200000u);
+  EXPECT_EQ(*ReadFile(target + "/over"), "new");
+  EXPECT_NE(::access((target + "/gone").c_str(), F_OK), 0);
+  ASSERT_EQ(::stat(s.UpperDir(key).c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 200000u);
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 200000u);
+}
+
+TEST_F(SnapshotterTest, RemappedMountShowsLayersOwnedByTheRemappedRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting overlayfs needs root";
+  auto s = Snapshotter::Open(dir_ + "/snapshots");
+  ASSERT_TRUE(s);
+  Digest base = Layer(*s, nullptr, "base", {{"keep", "k"}, {"gone", "g"}, {"over", "old"}});
+  auto st = s->PrepareLayer();
+  ASSERT_TRUE(st);
+  ASSERT_EQ(::mknodat(st->dirfd.get(), "gone", S_IFCHR | 0, makedev(0, 0)), 0);
+  ASSERT_TRUE(WriteFileAtomic(st->dir + "/over", "new"));
+  Digest top = Sha256Of(base.String() + " " + Sha256Of("top").String());
+  ASSERT_TRUE(s->CommitLayer(std::move(*st), top, &base));
+
+  ASSERT_TRUE(s->CreateActive("idmapped"));
+  CheckRemappedMount(*s, top, "idmapped", Target());
+  // Idmapped: no copies were made.
+  EXPECT_NE(::access((dir_ + "/snapshots/active/idmapped/lowers").c_str(), F_OK), 0);
+
+  ::setenv("BERTH_TEST_NO_IDMAP", "1", 1);
+  ASSERT_TRUE(s->CreateActive("copied"));
+  CheckRemappedMount(*s, top, "copied", Target());
+  ::unsetenv("BERTH_TEST_NO_IDMAP");
+  struct stat cst;
+  ASSERT_EQ(::stat((dir_ + "/snapshots/active/copied/lowers/1/keep").c_str(), &cst), 0);
+  EXPECT_EQ(cst.st_uid, 200000u);
+
+  // The shared layers are never chowned.
+  struct stat lst;
+  ASSERT_EQ(::stat((dir_ + "/snapshots/layers/" + base.hex + "/fs/keep").c_str(), &lst), 0);
+  EXPECT_EQ(lst.st_uid, 0u);
+}
+
 TEST_F(SnapshotterTest, MoreLayersThanOneMountOptionStringHolds) {
   if (::geteuid() != 0) GTEST_SKIP() << "mounting overlayfs needs root";
   auto s = Snapshotter::Open(dir_ + "/snapshots");

@@ -288,7 +288,11 @@ Result<std::unique_ptr<PlannedInit>> BuildPlan(const spec::Config& cfg, const Cr
     p.domainname = cfg.domainname;
     p.set_domainname = true;
   }
-  p.bind_devices = p.new_userns;
+  // In a user namespace, new or joined (userns-remap shares one between
+  // containers that share a pid or net namespace), mknod is refused.
+  p.bind_devices = p.new_userns || std::any_of(p.joins.begin(), p.joins.end(), [](const auto& j) {
+                     return j.nstype == CLONE_NEWUSER;
+                   });
   for (const auto& [clock, off] : l.time_offsets)
     p.timens_offsets += fmt::format("{} {} {}\n", clock, off.secs, off.nanosecs);
 
