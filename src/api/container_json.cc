@@ -117,7 +117,7 @@ json ContainerInspectJson(const engine::ContainerRecord& rec, const json& image_
     std::string volumes_dir =
         rec.bundle_dir.substr(0, rec.bundle_dir.rfind("/containers/")) + "/volumes";
     for (const auto& m : engine::OwnMountPoints(rec.id, *storage, c.volumes, image_config))
-      mounts.push_back(engine::MountPointJson(m, volumes_dir));
+      if (!m.from_tmpfs_map) mounts.push_back(engine::MountPointJson(m, volumes_dir));
   }
   const std::string& dir = rec.bundle_dir;
   json j = {

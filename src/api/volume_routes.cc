@@ -16,9 +16,12 @@ void SendEngineFailure(HttpResponder& out, const Error& e) {
 }
 
 json VolumeJson(const engine::VolumeService& v, const engine::VolumeRecord& rec) {
-  return json{{"CreatedAt", rec.created}, {"Driver", rec.driver},
-              {"Labels", rec.labels},     {"Mountpoint", v.DataDir(rec.name)},
-              {"Name", rec.name},         {"Options", rec.options},
+  return json{{"CreatedAt", rec.created},
+              {"Driver", rec.driver},
+              {"Labels", rec.labels.empty() ? json(nullptr) : json(rec.labels)},
+              {"Mountpoint", v.DataDir(rec.name)},
+              {"Name", rec.name},
+              {"Options", rec.options.empty() ? json(nullptr) : json(rec.options)},
               {"Scope", "local"}};
 }
 

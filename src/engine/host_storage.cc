@@ -154,6 +154,7 @@ Result<MountPoint> ParseMountObject(const json& j, size_t index) {
       m.anonymous = true;
     } else {
       TRY(CheckVolumeName(m.source));
+      m.mode = "z";  // as docker shows a named volume's mode
     }
     if (vol) {
       std::string p = parent + ".VolumeOptions";
@@ -244,7 +245,7 @@ Result<MountPoint> ParseBind(const std::string& bind) {
       m.propagation = o;
       propagation_set = true;
     } else {
-      return invalid("invalid mode: " + opts);
+      return FailAs(EINVAL, "invalid mode: {}", opts);
     }
   }
   if (m.type == "bind") {
@@ -268,6 +269,7 @@ Result<MountPoint> ParseTmpfs(const std::string& destination, const std::string&
   TRY(CheckTarget("tmpfs", destination));
   m.destination = CleanPath(destination);
   m.tmpfs_options = options;
+  m.from_tmpfs_map = true;
   for (const std::string& o : Split(options, ',')) {
     if (o.empty()) continue;
     if (o.starts_with("size=")) {

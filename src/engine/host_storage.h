@@ -40,6 +40,8 @@ struct MountPoint {
   int64_t tmpfs_size = 0;                             // bytes; 0: the kernel's default
   uint32_t tmpfs_mode = 0;                            // 0: the kernel's default (1777)
   std::string tmpfs_options;                          // HostConfig.Tmpfs's raw option string
+  // From HostConfig.Tmpfs (docker leaves these out of inspect's Mounts).
+  bool from_tmpfs_map = false;
 };
 
 struct StorageOptions {

@@ -121,7 +121,7 @@ Result<VolumeRecord> VolumeService::Create(const VolumeCreateRequest& req) {
   if (auto existing = TRY(store_.Get(rec.name))) return *existing;
   for (const auto& [k, v] : req.options)
     if (k != "type" && k != "device" && k != "o")
-      return FailAs(EINVAL, "create {}: invalid option key: {:?}", rec.name, k);
+      return FailAs(EINVAL, "create {}: invalid option: {:?}", rec.name, k);
   if (req.options.count("o") && !req.options.count("type") && !req.options.count("device"))
     return FailAs(EINVAL, "create {}: missing required option: \"device\"", rec.name);
   rec.options = req.options;

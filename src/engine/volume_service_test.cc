@@ -71,7 +71,7 @@ TEST_F(VolumeServiceTest, RefusesBadNamesAndOptions) {
   EXPECT_EQ(slash.error().code(), EINVAL);
   auto opt = svc_->Create({.name = "x1", .options = {{"bogus", "1"}}});
   ASSERT_FALSE(opt);
-  EXPECT_EQ(opt.error().message(), "create x1: invalid option key: \"bogus\"");
+  EXPECT_EQ(opt.error().message(), "create x1: invalid option: \"bogus\"");
   auto driver = svc_->Create({.name = "x2", .driver = "nfs-plugin"});
   ASSERT_FALSE(driver);
   struct stat st;

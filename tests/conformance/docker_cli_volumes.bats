@@ -107,7 +107,7 @@ teardown() {
   docker volume rm lab >/dev/null
   run docker volume inspect lab
   [ "$status" -eq 1 ]
-  [[ "$output" == *"No such volume: lab"* ]]
+  [[ "$output" == *"get lab: no such volume"* ]]
   run docker system df
   [ "$status" -eq 0 ]
   [[ "$output" == *"Local Volumes   0"* ]]

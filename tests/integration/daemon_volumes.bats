@@ -188,7 +188,7 @@ nothing_created() {
   [ "$(b volume inspect -f '{{.Name}}' two)" = two ]
   run b volume inspect nosuch
   [ "$status" -eq 1 ]
-  [[ "$output" == *"No such volume: nosuch"* ]]
+  [ "$output" = "[]"$'\n'"Error response from daemon: get nosuch: no such volume" ]
   # prune (API 1.47): only anonymous volumes, unless --all; label filters.
   run b volume prune -f
   [ "$status" -eq 0 ]
@@ -205,7 +205,7 @@ nothing_created() {
   [ "$(b volume rm two)" = two ]
   run b volume rm two
   [ "$status" -eq 1 ]
-  [[ "$output" == *"No such volume: two"* ]]
+  [ "$output" = "Error response from daemon: get two: no such volume" ]
   b volume rm -f two
 }
 
@@ -255,7 +255,7 @@ nothing_created() {
   [[ "$output" == *'"a/b" includes invalid characters for a local volume name'* ]]
   run b volume create -o bogus=1 v1
   [ "$status" -eq 1 ]
-  [[ "$output" == *'invalid option key: "bogus"'* ]]
+  [[ "$output" == *'invalid option: "bogus"'* ]]
   nothing_created
   [ -z "$(ls "$T/data/volumes")" ]
 }

@@ -23,10 +23,6 @@ void AddVolumeInspectCommand(CLI::App& parent, ClientOptions& o, ClientAction* a
       for (const std::string& n : *names) {
         auto r = o.Client().Call("GET", "/volumes/" + UrlEncode(n));
         if (!r) return LocalError(r.error());
-        if (r->status == 404) {
-          errors.push_back("Error: No such volume: " + n);
-          continue;
-        }
         if (r->status != 200) {
           errors.push_back("Error response from daemon: " + r->ErrorMessage());
           continue;

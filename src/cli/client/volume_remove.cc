@@ -22,11 +22,6 @@ void AddVolumeRemoveCommand(CLI::App& parent, const std::string& name, ClientOpt
           rc = LocalError(r.error());
           continue;
         }
-        if (r->status == 404) {
-          std::fprintf(stderr, "Error: No such volume: %s\n", n.c_str());
-          rc = 1;
-          continue;
-        }
         if (r->status != 204 && r->status != 200) {
           rc = DaemonError(*r);
           continue;
