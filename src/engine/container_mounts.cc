@@ -43,20 +43,15 @@ void ContainerService::SetVolumes(VolumeService* volumes) {
 }
 
 Status ContainerService::Remove(const std::string& name_or_id, bool force, bool remove_volumes) {
-  if (remove_volumes) {
-    auto rec = store_.Lookup(name_or_id);
-    if (rec) {
-      std::lock_guard lock(mu_);
-      remove_volumes_of_[rec->id] = true;
-    }
+  if (!remove_volumes) return Remove(name_or_id, force);
+  ContainerRecord rec = TRY(store_.Lookup(name_or_id));
+  {
+    std::lock_guard lock(mu_);
+    remove_volumes_of_[rec.id] = true;
   }
-  Status s = Remove(name_or_id, force);
-  if (remove_volumes) {
-    if (auto rec = store_.Lookup(name_or_id)) {
-      std::lock_guard lock(mu_);
-      remove_volumes_of_.erase(rec->id);
-    }
-  }
+  Status s = Remove(rec.id, force);
+  std::lock_guard lock(mu_);
+  remove_volumes_of_.erase(rec.id);
   return s;
 }
 
