@@ -110,6 +110,15 @@ json ContainerInspectJson(const engine::ContainerRecord& rec, const json& image_
   if (!host_config.contains("RestartPolicy"))
     host_config["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
   if (!host_config.contains("Binds")) host_config["Binds"] = nullptr;
+  // --- volumes, binds, tmpfs: inspect's Mounts, from the stored options ---
+  json mounts = json::array();
+  if (auto storage = engine::ParseStoredStorage(rec.host_config)) {
+    // bundle_dir is <data_root>/containers/<id>; volumes are <data_root>/volumes.
+    std::string volumes_dir =
+        rec.bundle_dir.substr(0, rec.bundle_dir.rfind("/containers/")) + "/volumes";
+    for (const auto& m : engine::OwnMountPoints(rec.id, *storage, c.volumes, image_config))
+      if (!m.from_tmpfs_map) mounts.push_back(engine::MountPointJson(m, volumes_dir));
+  }
   const std::string& dir = rec.bundle_dir;
   json j = {
       {"Id", rec.id},
@@ -132,7 +141,7 @@ json ContainerInspectJson(const engine::ContainerRecord& rec, const json& image_
       {"ExecIDs", nullptr},
       {"HostConfig", host_config},
       {"GraphDriver", {{"Name", "overlay2"}, {"Data", json::object()}}},
-      {"Mounts", json::array()},
+      {"Mounts", mounts},
       {"Config", MergedConfig(rec, c, image_config)},
       {"NetworkSettings",
        {{"Bridge", ""},

@@ -254,7 +254,7 @@ void AddContainerRoutes(Router& r, ApiContext& ctx) {
         }));
   r.Add("DELETE", "/containers/{name}",
         NoContent(ctx, [](engine::ContainerService& c, const HttpRequest& req) {
-          return c.Remove(req.params.at("name"), req.QueryBool("force"));
+          return c.Remove(req.params.at("name"), req.QueryBool("force"), req.QueryBool("v"));
         }));
   r.Add("POST", "/containers/{name}/resize", [&ctx](const HttpRequest& req, HttpResponder& out) {
     auto h = OptionalInt(req, "h"), w = OptionalInt(req, "w");

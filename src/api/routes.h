@@ -10,6 +10,7 @@
 #include "engine/daemon_config.h"
 #include "engine/event_bus.h"
 #include "engine/image_service.h"
+#include "engine/volume_service.h"
 
 namespace berth::api {
 
@@ -18,6 +19,7 @@ struct ApiContext {
   engine::ImageService* images = nullptr;
   engine::ContainerService* containers = nullptr;
   engine::EventBus* events = nullptr;
+  engine::VolumeService* volumes = nullptr;
   engine::DaemonConfig config;
   std::string daemon_id;  // stable across restarts (kept under the data root)
   std::string version = "0.1.0";
@@ -35,6 +37,8 @@ void AddExecRoutes(Router& r, ApiContext& ctx);
 // --- security options and userns-remap ---
 
 // --- volumes, binds, tmpfs ---
+// /volumes/... and /system/df (volume_routes.cc)
+void AddVolumeRoutes(Router& r, ApiContext& ctx);
 
 // --- restart policies, health checks, stats ---
 

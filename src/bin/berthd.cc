@@ -134,6 +134,14 @@ Status Run(engine::DaemonConfig cfg) {
   containers->SetUsernsRemap(TRY(engine::ResolveUsernsRemap(cfg.userns_remap)));
 
   // --- volumes, binds, tmpfs ---
+  // The volumes: their records in berth.db, their data under volumes/.
+  // Never destroyed, as the containers' monitors may release volumes
+  // until the end.
+  engine::VolumeService* volumes =
+      TRY_CTX(engine::VolumeService::Open(images->db(), cfg.data_root), "volumes").release();
+  containers->SetVolumes(volumes);
+  ctx.volumes = volumes;
+  api::AddVolumeRoutes(router, ctx);
 
   // --- restart policies, health checks, stats ---
 

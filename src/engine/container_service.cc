@@ -154,6 +154,7 @@ Status ContainerService::RemoveLocked(const ContainerRecord& rec) {
     log::Warn("remove container {}: {}", rec.id, s.error().What());
   (void)RemoveAll(StateDir(rec.id));
   // --- volumes, binds, tmpfs ---
+  ReleaseVolumes(rec);
 
   {
     std::lock_guard lock(mu_);

@@ -218,6 +218,15 @@ class ContainerService {
   const UsernsRemap& userns_remap() const { return userns_remap_; }
 
   // --- volumes, binds, tmpfs ---
+  // The volumes containers mount (engine/volume_service.h); set once by
+  // berthd before serving. Without it, containers get no volumes.
+  void SetVolumes(class VolumeService* volumes);
+  // docker rm -v: as Remove, and the container's anonymous volumes go with
+  // it (as they do for a --rm container).
+  Status Remove(const std::string& name_or_id, bool force, bool remove_volumes);
+  // The container's mount points, those of --volumes-from included
+  // (container_mounts.cc). ENOENT when a --volumes-from container is gone.
+  Result<std::vector<MountPoint>> MountPoints(const ContainerRecord& rec);
 
   // --- restart policies, health checks, stats ---
 
@@ -312,6 +321,15 @@ class ContainerService {
   UsernsRemap userns_remap_;
 
   // --- volumes, binds, tmpfs ---
+  class VolumeService* volumes_ = nullptr;
+  std::map<std::string, bool> remove_volumes_of_;  // rm -v in progress; guarded by mu_
+  Result<std::vector<MountPoint>> MountPointsOf(const ContainerRecord& rec, int depth);
+  // At start: the container's mounts into in->extra_mounts, with volumes
+  // created, mounted and seeded and -v's missing bind sources made.
+  Status PrepareMounts(const ContainerRecord& rec, struct ContainerSpecInput* in);
+  // At removal (the record already gone): the local driver's mounts no
+  // one uses any more, and its anonymous volumes with --rm or rm -v.
+  void ReleaseVolumes(const ContainerRecord& rec);
 
   // --- restart policies, health checks, stats ---
 

@@ -158,6 +158,10 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
     *j.path = *path;
   }
   // --- volumes, binds, tmpfs: in.extra_mounts ---
+  if (auto s = PrepareMounts(rec, &in); !s) {
+    unmount();
+    return failed(s.error());
+  }
 
   // --- userns-remap: in.uid_mappings, in.gid_mappings ---
   if (auto s = ApplyUsernsRemap(userns_remap_, host_config, in); !s) {

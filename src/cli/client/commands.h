@@ -82,6 +82,16 @@ void AddEventsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 // --- security options and userns-remap ---
 
 // --- volumes, binds, tmpfs ---
+// `volume create|ls|inspect|rm|prune` (volume_*.cc) and `system df`.
+void AddVolumeCommands(CLI::App& app, ClientOptions& o, ClientAction* a);
+void AddVolumeCreateCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddVolumeListCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
+                          ClientAction* a);
+void AddVolumeInspectCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddVolumeRemoveCommand(CLI::App& parent, const std::string& name, ClientOptions& o,
+                            ClientAction* a);
+void AddVolumePruneCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
+void AddSystemDfCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 
 // --- restart policies, health checks, stats ---
 

@@ -130,6 +130,8 @@ int ClientMain(int argc, char** argv) {
   // --- security options and userns-remap ---
 
   // --- volumes, binds, tmpfs ---
+  AddVolumeCommands(app, o, &action);
+  AddSystemDfCommand(*system, o, &action);
 
   // --- restart policies, health checks, stats ---
 
