@@ -120,6 +120,11 @@ Status ContainerService::PrepareMounts(const ContainerRecord& rec, ContainerSpec
       TRY(volumes_->Create(req));
       TRY(volumes_->Activate(m.source));
       std::string data = volumes_->DataDir(m.source);
+      // Under userns-remap the container's root is a subordinate user of
+      // the host: a new volume is made its own (as dockerd does), and the
+      // seed copies the owners the remapped rootfs shows.
+      if (RemappedFor(userns_remap_, in->host_config.userns_mode))
+        TRY(PrepareVolumeForRemap(data, userns_remap_));
       if (!m.no_copy) TRY(SeedVolume(in->rootfs, m.destination, data));
       out.type = "bind";
       out.source = data;
