@@ -13,20 +13,24 @@
 namespace berth::engine {
 namespace {
 
-Status Invalid(const Error& e) { return FailAs(EINVAL, "{}", e.What()); }
+std::unexpected<Error> Invalid(const Error& e) { return FailAs(EINVAL, "{}", e.What()); }
 
 // docker's merge: a zero (or absent) field leaves the container's value;
 // --cpus and an explicit CFS period/quota exclude each other across the
 // update too.
 Result<Resources> Merge(Resources cur, const Resources& u) {
   if (u.nano_cpus > 0 && cur.cpu_period > 0)
-    return Fail("Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set");
+    return Fail(
+        "Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set");
   if (u.nano_cpus > 0 && cur.cpu_quota > 0)
-    return Fail("Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set");
+    return Fail(
+        "Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set");
   if (u.cpu_period > 0 && cur.nano_cpus > 0)
-    return Fail("Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set");
+    return Fail(
+        "Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set");
   if (u.cpu_quota > 0 && cur.nano_cpus > 0)
-    return Fail("Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set");
+    return Fail(
+        "Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set");
   if (u.blkio_weight != 0) cur.blkio_weight = u.blkio_weight;
   if (u.cpu_shares != 0) cur.cpu_shares = u.cpu_shares;
   if (u.nano_cpus != 0) cur.nano_cpus = u.nano_cpus;
@@ -76,7 +80,8 @@ Result<std::vector<std::string>> ContainerService::Update(const std::string& nam
   auto host = ParseHostConfig(l.rec.host_config);
   if (!host) return Fail("container {}: its stored HostConfig: {}", l.rec.id, host.error().What());
   auto merged = Merge(host->resources, u);
-  if (!merged) return Invalid(merged.error());
+  if (!merged)
+    return FailAs(EINVAL, "Cannot update container {}: {}", l.rec.id, merged.error().What());
   host->resources = std::move(*merged);
 
   // A restart policy, when the body has one with a name.

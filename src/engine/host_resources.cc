@@ -108,12 +108,10 @@ const HostSupport& Support() {
 Result<json> ThrottlesToOci(const std::vector<ThrottleDevice>& v) {
   json out = json::array();
   for (const auto& d : v) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(d.path.c_str(), &st) != 0) return FailAs(errno, "stat {}", d.path);
     if (!S_ISBLK(st.st_mode)) return FailAs(EINVAL, "{} is not a block device", d.path);
-    out.push_back({{"major", major(st.st_rdev)},
-                   {"minor", minor(st.st_rdev)},
-                   {"rate", d.rate}});
+    out.push_back({{"major", major(st.st_rdev)}, {"minor", minor(st.st_rdev)}, {"rate", d.rate}});
   }
   return out;
 }
@@ -193,14 +191,14 @@ Status ValidateResources(const Resources& r, bool update) {
     return Fail("Minimum memoryswap limit should be larger than memory limit, see usage");
   if (r.memory == 0 && r.memory_swap > 0 && !update)
     return Fail("You should always set the Memory limit when using Memoryswap limit, see usage");
-  if (r.memory_swap < -1) return Fail("Invalid value: {}, MemorySwap must be -1 or more", r.memory_swap);
+  if (r.memory_swap < -1)
+    return Fail("Invalid value: {}, MemorySwap must be -1 or more", r.memory_swap);
   if (r.memory_swappiness && (*r.memory_swappiness < -1 || *r.memory_swappiness > 100))
     return Fail("Invalid value: {}, valid memory swappiness range is 0-100", *r.memory_swappiness);
   if (r.memory_reservation != 0 && r.memory_reservation < kMinMemory)
     return Fail("Minimum memory reservation allowed is 6MB");
   if (r.memory > 0 && r.memory_reservation > 0 && r.memory < r.memory_reservation)
-    return Fail(
-        "Minimum memory limit can not be less than memory reservation limit, see usage");
+    return Fail("Minimum memory limit can not be less than memory reservation limit, see usage");
   if (r.kernel_memory < 0 || (r.kernel_memory > 0 && r.kernel_memory < 4 * 1024 * 1024))
     return Fail("Minimum kernel memory limit allowed is 4MB");
 
@@ -210,16 +208,16 @@ Status ValidateResources(const Resources& r, bool update) {
   if (r.nano_cpus != 0 && r.cpu_quota != 0)
     return Fail("Conflicting options: Nano CPUs and CPU Quota cannot both be set");
   if (r.nano_cpus < 0) return Fail("Range of CPUs is from 0.01 to the host's CPU count");
-  if (r.cpu_shares < 0) return Fail("Invalid CPU shares value: {} (must be 2 or more)", r.cpu_shares);
+  if (r.cpu_shares < 0)
+    return Fail("Invalid CPU shares value: {} (must be 2 or more)", r.cpu_shares);
   if (r.cpu_period != 0 && (r.cpu_period < 1000 || r.cpu_period > 1000000))
-    return Fail("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
+    return Fail(
+        "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
   if (r.cpu_quota > 0 && r.cpu_quota < 1000)
     return Fail("CPU cfs quota can not be less than 1ms (i.e. 1000)");
   if (r.cpu_quota < -1) return Fail("Invalid CPU quota: {}", r.cpu_quota);
-  if (!ParseCpuList(r.cpuset_cpus))
-    return Fail("Invalid value {} for cpuset cpus", r.cpuset_cpus);
-  if (!ParseCpuList(r.cpuset_mems))
-    return Fail("Invalid value {} for cpuset mems", r.cpuset_mems);
+  if (!ParseCpuList(r.cpuset_cpus)) return Fail("Invalid value {} for cpuset cpus", r.cpuset_cpus);
+  if (!ParseCpuList(r.cpuset_mems)) return Fail("Invalid value {} for cpuset mems", r.cpuset_mems);
 
   if (r.blkio_weight != 0 && (r.blkio_weight < 10 || r.blkio_weight > 1000))
     return Fail("Range of blkio weight is from 10 to 1000");

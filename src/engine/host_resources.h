@@ -42,22 +42,22 @@ struct Ulimit {
 };
 
 struct Resources {
-  int64_t memory = 0;              // bytes; 0: no limit
-  int64_t memory_swap = 0;         // memory plus swap, bytes; -1: unlimited swap
-  int64_t memory_reservation = 0;  // the soft limit, bytes
-  int64_t kernel_memory = 0;       // accepted with a warning, never applied
+  int64_t memory = 0;                        // bytes; 0: no limit
+  int64_t memory_swap = 0;                   // memory plus swap, bytes; -1: unlimited swap
+  int64_t memory_reservation = 0;            // the soft limit, bytes
+  int64_t kernel_memory = 0;                 // accepted with a warning, never applied
   std::optional<int64_t> memory_swappiness;  // 0..100; absent: the host's
   bool oom_kill_disable = false;
-  int64_t nano_cpus = 0;   // 10^-9 CPUs (--cpus 1.5 = 1500000000)
-  int64_t cpu_shares = 0;  // relative weight (1024 is the default share)
-  int64_t cpu_period = 0;  // CFS period, microseconds
-  int64_t cpu_quota = 0;   // CFS quota, microseconds per period; -1: none
+  int64_t nano_cpus = 0;    // 10^-9 CPUs (--cpus 1.5 = 1500000000)
+  int64_t cpu_shares = 0;   // relative weight (1024 is the default share)
+  int64_t cpu_period = 0;   // CFS period, microseconds
+  int64_t cpu_quota = 0;    // CFS quota, microseconds per period; -1: none
   std::string cpuset_cpus;  // "0-2,4"
   std::string cpuset_mems;
   std::optional<int64_t> pids_limit;  // absent: unlimited
   int64_t blkio_weight = 0;           // 10..1000
-  std::vector<ThrottleDevice> blkio_device_read_bps, blkio_device_write_bps,
-      blkio_device_read_iops, blkio_device_write_iops;
+  std::vector<ThrottleDevice> blkio_device_read_bps, blkio_device_write_bps, blkio_device_read_iops,
+      blkio_device_write_iops;
   std::vector<Ulimit> ulimits;
   int64_t shm_size = 0;  // bytes of /dev/shm; 0: docker's 64 MiB
 };

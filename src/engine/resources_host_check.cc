@@ -39,8 +39,7 @@ Status CheckSubset(const std::string& requested, const char* path, const char* w
   for (int c : *want)
     if (!std::binary_search(have->begin(), have->end(), c))
       return FailAs(EINVAL, "Requested {} are not available - requested {}, available: {}",
-                    std::string_view(what) == "cpus" ? "CPUs" : "memory nodes", requested,
-                    online);
+                    std::string_view(what) == "cpus" ? "CPUs" : "memory nodes", requested, online);
   return Ok();
 }
 
@@ -49,14 +48,15 @@ Status CheckSubset(const std::string& requested, const char* path, const char* w
 Status CheckResourcesOnHost(const Resources& r) {
   int ncpu = HostCpuCount();
   if (r.nano_cpus < 0 || r.nano_cpus > int64_t{ncpu} * 1000000000)
-    return FailAs(EINVAL, "Range of CPUs is from 0.01 to {}.00, as there are only {} CPUs available",
-                  ncpu, ncpu);
+    return FailAs(EINVAL,
+                  "Range of CPUs is from 0.01 to {}.00, as there are only {} CPUs available", ncpu,
+                  ncpu);
   TRY(CheckSubset(r.cpuset_cpus, "/sys/devices/system/cpu/online", "cpus"));
   TRY(CheckSubset(r.cpuset_mems, "/sys/devices/system/node/online", "mems"));
   for (const auto* list : {&r.blkio_device_read_bps, &r.blkio_device_write_bps,
                            &r.blkio_device_read_iops, &r.blkio_device_write_iops})
     for (const ThrottleDevice& d : *list) {
-      struct stat st{};
+      struct stat st {};
       if (::stat(d.path.c_str(), &st) != 0)
         return FailAs(EINVAL, "stat {}: {}", d.path, ::strerror(errno));
       if (!S_ISBLK(st.st_mode)) return FailAs(EINVAL, "{} is not a block device", d.path);

@@ -22,8 +22,9 @@ Result<json> ParseRestart(const std::string& v) {
   int64_t max = 0;
   if (colon != std::string::npos) {
     if (name != "on-failure")
-      return Fail("invalid restart policy format: maximum retry count can only be used with "
-                  "'on-failure'");
+      return Fail(
+          "invalid restart policy format: maximum retry count can only be used with "
+          "'on-failure'");
     std::string n = v.substr(colon + 1);
     char* end = nullptr;
     long long c = std::strtoll(n.c_str(), &end, 10);
@@ -45,8 +46,7 @@ struct UpdateFlags {
 
 void AddUpdateCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
   auto f = std::make_shared<UpdateFlags>();
-  auto* cmd =
-      parent.add_subcommand("update", "Update configuration of one or more containers");
+  auto* cmd = parent.add_subcommand("update", "Update configuration of one or more containers");
   AddUpdateResourceFlags(cmd, &f->resources);
   cmd->add_option("--restart", f->restart, "restart policy to apply when a container exits");
   cmd->add_option("CONTAINER", f->names, "containers")->required();
@@ -58,9 +58,7 @@ void AddUpdateCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
         if (opt->count() > 0 && opt->get_name() != "CONTAINER" && opt->get_name() != "--help")
           ++given;
       if (given == 0) {
-        std::fprintf(stderr,
-                     "You must provide one or more flags when using this command.\nSee 'berth "
-                     "update --help'.\n");
+        std::fprintf(stderr, "you must provide one or more flags when using this command\n");
         return 1;
       }
       json body = json::object();

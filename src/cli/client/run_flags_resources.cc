@@ -11,9 +11,9 @@ using nlohmann::json;
 namespace {
 
 // The ulimit names docker's CLI knows (go-units).
-constexpr const char* kUlimitNames[] = {"core",   "cpu",     "data",     "fsize", "locks",
-                                        "memlock", "msgqueue", "nice",    "nofile", "nproc",
-                                        "rss",    "rtprio",  "rttime",   "sigpending", "stack"};
+constexpr const char* kUlimitNames[] = {"core",    "cpu",      "data",   "fsize",      "locks",
+                                        "memlock", "msgqueue", "nice",   "nofile",     "nproc",
+                                        "rss",     "rtprio",   "rttime", "sigpending", "stack"};
 
 Result<int64_t> ParseInt64(const std::string& s) {
   if (s.empty()) return Fail("empty");
@@ -87,9 +87,13 @@ Result<int64_t> ParseRamBytes(const std::string& s) {
       unit += static_cast<char>(std::tolower(static_cast<unsigned char>(s[k])));
   if (unit.size() > 1 && unit.back() == 'b') unit.pop_back();
   if (unit.size() > 1 && unit.back() == 'i') unit.pop_back();
-  static const std::pair<const char*, double> kUnits[] = {
-      {"", 1},       {"b", 1},           {"k", 1024.0},        {"m", 1048576.0},
-      {"g", 1073741824.0}, {"t", 1099511627776.0}, {"p", 1125899906842624.0}};
+  static const std::pair<const char*, double> kUnits[] = {{"", 1},
+                                                          {"b", 1},
+                                                          {"k", 1024.0},
+                                                          {"m", 1048576.0},
+                                                          {"g", 1073741824.0},
+                                                          {"t", 1099511627776.0},
+                                                          {"p", 1125899906842624.0}};
   for (auto [name, mult] : kUnits)
     if (unit == name) {
       double bytes = value * mult;
@@ -103,8 +107,9 @@ Result<int64_t> ParseNanoCpus(const std::string& s) {
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
   if (s.empty() || *end != '\0' || !std::isfinite(v))
-    return Fail("invalid argument \"{}\" for \"--cpus\" flag: failed to parse {} as a rational number",
-                s, s);
+    return Fail(
+        "invalid argument \"{}\" for \"--cpus\" flag: failed to parse {} as a rational number", s,
+        s);
   double nano = std::round(v * 1e9);
   if (nano < 0 || nano > 9.2e18)
     return Fail("invalid argument \"{}\" for \"--cpus\" flag: value is too precise", s);
@@ -119,11 +124,15 @@ void AddUpdateResourceFlags(CLI::App* cmd, ResourceFlags* f) {
   cmd->add_option("--kernel-memory", f->kernel_memory, "kernel memory limit");
   cmd->add_option("--cpus", f->cpus, "number of CPUs");
   cmd->add_option("-c,--cpu-shares", f->cpu_shares, "CPU shares (relative weight)");
-  cmd->add_option("--cpu-period", f->cpu_period, "limit CPU CFS (Completely Fair Scheduler) period");
+  cmd->add_option("--cpu-period", f->cpu_period,
+                  "limit CPU CFS (Completely Fair Scheduler) period");
   cmd->add_option("--cpu-quota", f->cpu_quota, "limit CPU CFS (Completely Fair Scheduler) quota");
   cmd->add_option("--cpuset-cpus", f->cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
   cmd->add_option("--cpuset-mems", f->cpuset_mems, "MEMs in which to allow execution (0-3, 0,1)");
-  cmd->add_option("--pids-limit", f->pids_limit, "tune container pids limit (set -1 for unlimited)");
+  // A pointer in docker's API: set only when the flag is given.
+  cmd->add_option_function<int64_t>(
+      "--pids-limit", [f](const int64_t& v) { f->pids_limit = v; },
+      "tune container pids limit (set -1 for unlimited)");
   cmd->add_option("--blkio-weight", f->blkio_weight,
                   "block IO (relative weight), between 10 and 1000, or 0 to disable");
 }

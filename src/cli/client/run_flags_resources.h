@@ -26,8 +26,7 @@ struct ResourceFlags {
   std::string cpuset_cpus, cpuset_mems;
   std::optional<int64_t> pids_limit;
   uint16_t blkio_weight = 0;
-  std::vector<std::string> device_read_bps, device_write_bps, device_read_iops,
-      device_write_iops;
+  std::vector<std::string> device_read_bps, device_write_bps, device_read_iops, device_write_iops;
   std::vector<std::string> ulimits;
 };
 
