@@ -33,6 +33,7 @@ void AddEventRoutes(Router& r, ApiContext& ctx);      // /events
 void AddExecRoutes(Router& r, ApiContext& ctx);
 
 // --- resources and update ---
+void AddUpdateRoutes(Router& r, ApiContext& ctx);  // /containers/{id}/update
 
 // --- security options and userns-remap ---
 

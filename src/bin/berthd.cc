@@ -129,6 +129,7 @@ Status Run(engine::DaemonConfig cfg) {
   api::AddEventRoutes(router, ctx);
 
   // --- resources and update ---
+  api::AddUpdateRoutes(router, ctx);
 
   // --- security options and userns-remap ---
   containers->SetUsernsRemap(TRY(engine::ResolveUsernsRemap(cfg.userns_remap)));

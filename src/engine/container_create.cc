@@ -9,6 +9,7 @@
 #include "engine/container_names.h"
 #include "engine/container_service.h"
 #include "engine/container_spec.h"
+#include "engine/resources_host_check.h"
 
 namespace berth::engine {
 namespace {
@@ -49,6 +50,8 @@ Result<std::string> ContainerService::Create(const CreateRequest& request,
   TRY(CheckUsernsRemap(userns_remap_, hc));  // userns-remap: docker's refusals
   if (hc.init.value_or(false) && options_.init_binary.empty())
     return FailAs(EINVAL, "--init: no init binary is installed (install tini-static or catatonit)");
+  // --- resources and update ---
+  TRY(CheckResourcesOnHost(hc.resources));
 
   // 3. The name: the user's, checked and free, or a generated one. Held
   // until the record is written, so two creates cannot take one name.

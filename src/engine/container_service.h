@@ -209,6 +209,14 @@ class ContainerService {
   Status ExecResize(const std::string& exec_id, unsigned height, unsigned width);
 
   // --- resources and update ---
+  // docker update: new resource limits (the Resources fields of an update
+  // body, zero meaning "unchanged") and a RestartPolicy. Checked first
+  // (EINVAL, nothing changed), applied to the running container's cgroup,
+  // then stored so that inspect and the next start see them; a container
+  // that is not running just gets its record changed. Returns docker's
+  // warnings.
+  Result<std::vector<std::string>> Update(const std::string& name_or_id,
+                                          const nlohmann::json& body);
 
   // --- security options and userns-remap ---
   // The daemon's userns-remap, set once at start-up before the API serves

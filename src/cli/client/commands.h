@@ -78,6 +78,7 @@ void AddExportCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 void AddEventsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 
 // --- resources and update ---
+void AddUpdateCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);  // container_update.cc
 
 // --- security options and userns-remap ---
 

@@ -126,6 +126,8 @@ int ClientMain(int argc, char** argv) {
   AddEventsCommand(*system, o, &action);
 
   // --- resources and update ---
+  AddUpdateCommand(app, o, &action);
+  AddUpdateCommand(*app.get_subcommand("container"), o, &action);
 
   // --- security options and userns-remap ---
 
