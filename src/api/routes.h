@@ -37,6 +37,8 @@ void AddExecRoutes(Router& r, ApiContext& ctx);
 // --- volumes, binds, tmpfs ---
 
 // --- restart policies, health checks, stats ---
+// GET /containers/{id}/stats
+void AddStatsRoutes(Router& r, ApiContext& ctx);
 
 // --- cp and commit ---
 

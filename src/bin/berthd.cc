@@ -135,6 +135,7 @@ Status Run(engine::DaemonConfig cfg) {
   // --- volumes, binds, tmpfs ---
 
   // --- restart policies, health checks, stats ---
+  api::AddStatsRoutes(router, ctx);
 
   // --- cp and commit ---
   auto server = TRY(api::UnixServer::Listen(cfg.socket_path, router));

@@ -215,6 +215,7 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
   WatchShim(rec.id);
   Emit(rec, "start");
   // --- restart policies, health checks, stats ---
+  AfterStart(rec);
 
   return Ok();
 }

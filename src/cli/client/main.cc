@@ -132,6 +132,9 @@ int ClientMain(int argc, char** argv) {
   // --- volumes, binds, tmpfs ---
 
   // --- restart policies, health checks, stats ---
+  AddStatsCommand(app, o, &action);
+  if (CLI::App* group = app.get_subcommand_no_throw("container"))
+    AddStatsCommand(*group, o, &action);
 
   // --- cp and commit ---
 

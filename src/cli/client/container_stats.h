@@ -1,0 +1,21 @@
+// berth stats: the columns docker's CLI shows for one stats object of the
+// Engine API (types.StatsJSON), with docker's formulas.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace berth::cli {
+
+// docker's stats formatter fields, all strings: Container (as the user
+// named it), Name, ID (12 hex unless `no_trunc`), CPUPerc ("12.34%",
+// against precpu_stats), MemUsage ("1.5MiB / 7.6GiB", page cache left
+// out), MemPerc, NetIO, BlockIO ("4.1kB / 0B"), PIDs.
+nlohmann::json StatsFields(const nlohmann::json& stats, const std::string& container,
+                           bool no_trunc);
+
+// go-units BytesSize: binary units, 4 significant digits ("1.059MiB").
+std::string BinarySize(double bytes);
+
+}  // namespace berth::cli
