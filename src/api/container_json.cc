@@ -70,16 +70,16 @@ json StateJson(const engine::ContainerState& s) {
   // A container waiting to restart is running in docker's sense; Health
   // only when it has a check.
   json state = {{"Status", engine::StatusName(s.status)},
-          {"Running", engine::IsRunning(s) || s.status == ContainerStatus::kRestarting},
-          {"Paused", s.status == ContainerStatus::kPaused},
-          {"Restarting", s.status == ContainerStatus::kRestarting},
-          {"OOMKilled", s.oom_killed},
-          {"Dead", s.status == ContainerStatus::kDead},
-          {"Pid", s.pid},
-          {"ExitCode", s.exit_code},
-          {"Error", s.error},
-          {"StartedAt", OrZero(s.started_at)},
-          {"FinishedAt", OrZero(s.finished_at)}};
+                {"Running", engine::IsRunning(s) || s.status == ContainerStatus::kRestarting},
+                {"Paused", s.status == ContainerStatus::kPaused},
+                {"Restarting", s.status == ContainerStatus::kRestarting},
+                {"OOMKilled", s.oom_killed},
+                {"Dead", s.status == ContainerStatus::kDead},
+                {"Pid", s.pid},
+                {"ExitCode", s.exit_code},
+                {"Error", s.error},
+                {"StartedAt", OrZero(s.started_at)},
+                {"FinishedAt", OrZero(s.finished_at)}};
   if (s.health.is_object()) state["Health"] = s.health;
   return state;
 }

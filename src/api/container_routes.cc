@@ -215,8 +215,8 @@ void ListRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
     if (limit && *limit > 0 && list.size() >= static_cast<size_t>(*limit)) break;
     // A container waiting to restart is listed with the running ones, as
     // docker lists it.
-    bool running = engine::IsRunning(rec.state) ||
-                   rec.state.status == engine::ContainerStatus::kRestarting;
+    bool running =
+        engine::IsRunning(rec.state) || rec.state.status == engine::ContainerStatus::kRestarting;
     if (!show_all && !running && !filters->count("status") && !filters->count("exited")) continue;
     json image_config = ImageConfigOf(ctx, rec);
     int64_t size_rw = size ? ctx.containers->WritableLayerBytes(rec.id) : -1;

@@ -33,8 +33,7 @@ void AddStatsRoutes(Router& r, ApiContext& ctx) {
     std::string stream_param = req.Query("stream");
     bool stream = stream_param.empty() || req.QueryBool("stream");
     bool one_shot = req.QueryBool("one-shot");
-    if (one_shot && stream)
-      return out.SendError(400, "cannot have stream=true and one-shot=true");
+    if (one_shot && stream) return out.SendError(400, "cannot have stream=true and one-shot=true");
     auto first = ctx.containers->Stats(id);
     if (!first) return out.SendError(StatusForError(first.error()), first.error().What());
     if (!stream) {

@@ -306,8 +306,7 @@ class ContainerService {
   std::map<std::string, uint64_t> health_runs_;
   void StartHealthChecks(const ContainerRecord& rec);
   void StopHealthChecks(const std::string& id);
-  void HealthLoop(const std::string& id, uint64_t generation, HealthConfig hc,
-                  int64_t started_ns);
+  void HealthLoop(const std::string& id, uint64_t generation, HealthConfig hc, int64_t started_ns);
   // One probe through the exec machinery: {Start, End, ExitCode, Output}.
   nlohmann::json RunHealthProbe(const std::string& id, const HealthConfig& hc);
 

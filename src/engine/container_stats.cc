@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include <fmt/core.h>
+
 #include "base/clock.h"
 #include "base/fs.h"
 #include "engine/container_live.h"
@@ -40,10 +42,9 @@ json ZeroCpuStats() {
 
 json NullBlkio() {
   json b = json::object();
-  for (const char* k : {"io_service_bytes_recursive", "io_serviced_recursive",
-                        "io_queue_recursive", "io_service_time_recursive",
-                        "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive",
-                        "sectors_recursive"})
+  for (const char* k : {"io_service_bytes_recursive", "io_serviced_recursive", "io_queue_recursive",
+                        "io_service_time_recursive", "io_wait_time_recursive",
+                        "io_merged_recursive", "io_time_recursive", "sectors_recursive"})
     b[k] = nullptr;
   return b;
 }
@@ -83,7 +84,7 @@ json NetworksFromNetDev(const std::string& net_dev) {
       if (!(f >> x)) break;
     // Receive: bytes packets errs drop fifo frame compressed multicast;
     // transmit: bytes packets errs drop ...
-    nets[name] = {{"rx_bytes", v[0]},  {"rx_packets", v[1]}, {"rx_errors", v[2]},
+    nets[name] = {{"rx_bytes", v[0]},   {"rx_packets", v[1]}, {"rx_errors", v[2]},
                   {"rx_dropped", v[3]}, {"tx_bytes", v[8]},   {"tx_packets", v[9]},
                   {"tx_errors", v[10]}, {"tx_dropped", v[11]}};
   }

@@ -27,13 +27,13 @@ nlohmann::json NetworksFromNetDev(const std::string& net_dev);
 
 // What a sample is made from.
 struct StatsSample {
-  std::string read;              // RFC 3339 time of the sample
-  nlohmann::json runc_data;      // "data" of the runtime's stats event
+  std::string read;          // RFC 3339 time of the sample
+  nlohmann::json runc_data;  // "data" of the runtime's stats event
   uint64_t system_cpu_usage = 0;
   int online_cpus = 0;
-  int64_t host_memory = 0;       // caps an unlimited memory limit, as dockerd
+  int64_t host_memory = 0;  // caps an unlimited memory limit, as dockerd
   bool cgroup_v2 = false;
-  nlohmann::json networks;       // NetworksFromNetDev, or null
+  nlohmann::json networks;  // NetworksFromNetDev, or null
 };
 
 // One StatsJSON object without precpu_stats/preread (the caller pairs

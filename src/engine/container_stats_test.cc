@@ -39,11 +39,11 @@ TEST(ContainerStatsTest, DockerShapeFromRuncStats) {
       {"cpu",
        {{"usage", {{"total", 500}, {"percpu", {200, 300}}, {"kernel", 100}, {"user", 400}}},
         {"throttling", {{"periods", 4}}}}},
-      {"memory", {{"usage", {{"limit", 9223372036854771712ull}, {"usage", 4096}, {"max", 8192}}},
-                  {"raw", {{"total_inactive_file", 1024}}}}},
+      {"memory",
+       {{"usage", {{"limit", 9223372036854771712ull}, {"usage", 4096}, {"max", 8192}}},
+        {"raw", {{"total_inactive_file", 1024}}}}},
       {"pids", {{"current", 2}}},
-      {"blkio",
-       {{"ioServiceBytesRecursive", {{{"major", 8}, {"op", "Read"}, {"value", 512}}}}}}};
+      {"blkio", {{"ioServiceBytesRecursive", {{{"major", 8}, {"op", "Read"}, {"value", 512}}}}}}};
   s.system_cpu_usage = 1000;
   s.online_cpus = 2;
   s.host_memory = 1 << 30;

@@ -140,9 +140,9 @@ Result<ContainerStore> ContainerStore::Open(std::shared_ptr<image::SqliteDb> db)
     return false;
   };
   if (!has("manual_stop"))
-    TRY_CTX(db->ExecScript(
-                "ALTER TABLE containers ADD COLUMN manual_stop INTEGER NOT NULL DEFAULT 0;"),
-            "container store");
+    TRY_CTX(
+        db->ExecScript("ALTER TABLE containers ADD COLUMN manual_stop INTEGER NOT NULL DEFAULT 0;"),
+        "container store");
   if (!has("health"))
     TRY_CTX(db->ExecScript("ALTER TABLE containers ADD COLUMN health TEXT NOT NULL DEFAULT '';"),
             "container store");

@@ -67,7 +67,8 @@ void TakeFrames(std::string* buf, std::string* out) {
     size_t len = (static_cast<uint8_t>((*buf)[4]) << 24) | (static_cast<uint8_t>((*buf)[5]) << 16) |
                  (static_cast<uint8_t>((*buf)[6]) << 8) | static_cast<uint8_t>((*buf)[7]);
     if (buf->size() < 8 + len) return;
-    if (out->size() < kMaxOutput) out->append(buf->substr(8, std::min(len, kMaxOutput - out->size())));
+    if (out->size() < kMaxOutput)
+      out->append(buf->substr(8, std::min(len, kMaxOutput - out->size())));
     buf->erase(0, 8 + len);
   }
 }
@@ -214,8 +215,8 @@ json ContainerService::RunHealthProbe(const std::string& id, const HealthConfig&
     exit_code = -1;
     output = fmt::format("Health check exceeded timeout ({})", GoDuration(hc.timeout));
   }
-  return json{{"Start", start}, {"End", NowRfc3339Nano()}, {"ExitCode", exit_code},
-              {"Output", output}};
+  return json{
+      {"Start", start}, {"End", NowRfc3339Nano()}, {"ExitCode", exit_code}, {"Output", output}};
 }
 
 }  // namespace berth::engine

@@ -1,5 +1,7 @@
 #include "engine/host_lifecycle.h"
 
+#include <cstdint>
+
 #include "spec/json_reader.h"
 
 namespace berth::engine {
@@ -36,8 +38,7 @@ Result<RestartPolicy> ParseRestartPolicy(const json& host_config) {
     if (r.maximum_retry_count != 0)
       return FailAs(EINVAL, "maximum retry count cannot be used with restart policy '{}'", r.name);
   } else if (r.name == "on-failure") {
-    if (r.maximum_retry_count < 0)
-      return FailAs(EINVAL, "maximum retry count cannot be negative");
+    if (r.maximum_retry_count < 0) return FailAs(EINVAL, "maximum retry count cannot be negative");
   } else if (!r.name.empty()) {
     return FailAs(EINVAL, "invalid restart policy '{}'", r.name);
   }

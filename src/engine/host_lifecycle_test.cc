@@ -18,7 +18,8 @@ TEST(RestartPolicyTest, AcceptsDockersPolicies) {
     ASSERT_TRUE(r) << name;
     EXPECT_EQ(r->name, name);
   }
-  auto r = ParseRestartPolicy({{"RestartPolicy", {{"Name", "on-failure"}, {"MaximumRetryCount", 2}}}});
+  auto r =
+      ParseRestartPolicy({{"RestartPolicy", {{"Name", "on-failure"}, {"MaximumRetryCount", 2}}}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->maximum_retry_count, 2);
   EXPECT_FALSE(r->IsNone());
@@ -50,10 +51,9 @@ TEST(RestartPolicyTest, RoundTrips) {
 }
 
 TEST(HealthConfigTest, ParsesAndChecksMinimums) {
-  auto h = ParseHealthConfig({{"Healthcheck",
-                               {{"Test", {"CMD-SHELL", "true"}},
-                                {"Interval", 200000000},
-                                {"Retries", 2}}}});
+  auto h = ParseHealthConfig(
+      {{"Healthcheck",
+        {{"Test", {"CMD-SHELL", "true"}}, {"Interval", 200000000}, {"Retries", 2}}}});
   ASSERT_TRUE(h);
   EXPECT_TRUE(h->present);
   EXPECT_EQ(h->interval, 200000000);
@@ -71,7 +71,8 @@ TEST(HealthConfigTest, ParsesAndChecksMinimums) {
 }
 
 TEST(HealthConfigTest, MergesOverTheImagesAsDockerd) {
-  json image = {{"Healthcheck", {{"Test", {"CMD", "check"}}, {"Interval", 1000000000}, {"Retries", 7}}}};
+  json image = {
+      {"Healthcheck", {{"Test", {"CMD", "check"}}, {"Interval", 1000000000}, {"Retries", 7}}}};
   // Absent: the image's whole.
   HealthConfig m = MergeHealthConfig(HealthConfig{}, image);
   EXPECT_EQ(m.test, (std::vector<std::string>{"CMD", "check"}));

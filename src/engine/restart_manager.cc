@@ -7,6 +7,7 @@
 // A stop, kill or removal meanwhile cancels the pending restart. When the
 // daemon starts, containers under "always", and "unless-stopped" ones the
 // user did not stop, are started again.
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -48,7 +49,8 @@ bool ContainerService::ScheduleRestart(ContainerRecord& rec) {
     RestartState& rs = restarts_[rec.id];
     if (ran_ns >= kResetAfterNs) rs.backoff_ms = 0;
     if (!restart) return false;
-    rs.backoff_ms = rs.backoff_ms == 0 ? kFirstBackoffMs : std::min(rs.backoff_ms * 2, kMaxBackoffMs);
+    rs.backoff_ms =
+        rs.backoff_ms == 0 ? kFirstBackoffMs : std::min(rs.backoff_ms * 2, kMaxBackoffMs);
     delay_ms = rs.backoff_ms;
     generation = ++rs.generation;
   }
@@ -59,8 +61,9 @@ bool ContainerService::ScheduleRestart(ContainerRecord& rec) {
     return false;
   }
   std::string id = rec.id;
-  std::thread([this, id, generation, delay_ms] { RestartAfter(id, generation, delay_ms); })
-      .detach();
+  std::thread([this, id, generation, delay_ms] {
+    RestartAfter(id, generation, delay_ms);
+  }).detach();
   return true;
 }
 
@@ -71,8 +74,7 @@ void ContainerService::RestartAfter(const std::string& id, uint64_t generation, 
   };
   {
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(delay_ms),
-                 [&] { return closing_ || !current(); });
+    cv_.wait_for(lock, std::chrono::milliseconds(delay_ms), [&] { return closing_ || !current(); });
     if (closing_ || !current()) return;
   }
   auto l = LockContainer(id);
@@ -97,7 +99,8 @@ void ContainerService::RestartAfter(const std::string& id, uint64_t generation, 
     // As dockerd: a restart that cannot start leaves the container exited,
     // with the cause in State.Error, and no further restarts.
     log::Warn("container {}: restart: {}", id, s.error().What());
-    if (auto cur = store_.Get(id); cur && *cur && (*cur)->state.status == ContainerStatus::kRestarting) {
+    if (auto cur = store_.Get(id);
+        cur && *cur && (*cur)->state.status == ContainerStatus::kRestarting) {
       ContainerState st = (*cur)->state;
       st.status = ContainerStatus::kExited;
       (void)store_.SetState(id, st);

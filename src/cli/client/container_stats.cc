@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -39,9 +40,15 @@ uint64_t U(const json& j, std::initializer_list<const char*> path) {
 }
 
 json StatsHeaders() {
-  return {{"Container", "CONTAINER"}, {"Name", "NAME"},           {"ID", "CONTAINER ID"},
-          {"CPUPerc", "CPU %"},       {"MemUsage", "MEM USAGE / LIMIT"}, {"MemPerc", "MEM %"},
-          {"NetIO", "NET I/O"},       {"BlockIO", "BLOCK I/O"},   {"PIDs", "PIDS"}};
+  return {{"Container", "CONTAINER"},
+          {"Name", "NAME"},
+          {"ID", "CONTAINER ID"},
+          {"CPUPerc", "CPU %"},
+          {"MemUsage", "MEM USAGE / LIMIT"},
+          {"MemPerc", "MEM %"},
+          {"NetIO", "NET I/O"},
+          {"BlockIO", "BLOCK I/O"},
+          {"PIDs", "PIDS"}};
 }
 
 std::vector<std::string> SplitTabs(const std::string& s) {
@@ -160,9 +167,11 @@ void AddStatsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
     std::vector<std::string> containers;
   };
   auto f = std::make_shared<Flags>();
-  auto* cmd = parent.add_subcommand("stats", "Display a live stream of container(s) resource usage statistics");
+  auto* cmd = parent.add_subcommand(
+      "stats", "Display a live stream of container(s) resource usage statistics");
   cmd->add_flag("-a,--all", f->all, "show all containers (default shows just running)");
-  cmd->add_flag("--no-stream", f->no_stream, "disable streaming stats and only pull the first result");
+  cmd->add_flag("--no-stream", f->no_stream,
+                "disable streaming stats and only pull the first result");
   cmd->add_flag("--no-trunc", f->no_trunc, "do not truncate output");
   cmd->add_option("--format", f->format, "pretty-print stats using a Go template");
   cmd->add_option("CONTAINER", f->containers, "containers");

@@ -133,7 +133,8 @@ int ClientMain(int argc, char** argv) {
 
   // --- restart policies, health checks, stats ---
   AddStatsCommand(app, o, &action);
-  if (CLI::App* group = app.get_subcommand_no_throw("container"))
+  for (CLI::App* group :
+       app.get_subcommands([](CLI::App* s) { return s->get_name() == "container"; }))
     AddStatsCommand(*group, o, &action);
 
   // --- cp and commit ---

@@ -1,5 +1,6 @@
 #include "cli/client/run_flags_lifecycle.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -62,7 +63,8 @@ void AddLifecycleFlags(CLI::App* cmd, LifecycleFlags* f) {
   cmd->add_option("--health-start-period", f->health_start_period,
                   "start period for the container to initialize before starting health-retries "
                   "countdown (ms|s|m|h)");
-  cmd->add_flag("--no-healthcheck", f->no_healthcheck, "disable any container-specified HEALTHCHECK");
+  cmd->add_flag("--no-healthcheck", f->no_healthcheck,
+                "disable any container-specified HEALTHCHECK");
 }
 
 Status AddLifecycleBody(const LifecycleFlags& f, json* config, json* host_config) {
