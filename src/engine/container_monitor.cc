@@ -191,9 +191,10 @@ Status ContainerService::Restore() {
   // policies below decide.
   for (const ContainerRecord& r : records) {
     if (IsRunning(r.state)) {
-      WatchShim(r.id);
-      // Its health checks go on from where the old daemon left them.
+      // Its health checks go on from where the old daemon left them
+      // (before the monitor, whose exit stops them).
       StartHealthChecks(r);
+      WatchShim(r.id);
     }
   }
   // Restart policies at the daemon's start.

@@ -125,7 +125,13 @@ void ContainerService::HealthLoop(const std::string& id, uint64_t run, HealthCon
       if (closing_ || !current()) return;
     }
     json result = RunHealthProbe(id, hc);
-    if (result.is_null()) continue;  // not run (paused, or the exec could not be made)
+    if (result.is_null()) {
+      // Not run: paused (the next interval tries again), or no longer
+      // running (the checker ends).
+      auto rec = store_.Get(id);
+      if (!rec || !*rec || !IsRunning((*rec)->state)) return;
+      continue;
+    }
     {
       std::lock_guard lock(mu_);
       if (closing_ || !current()) return;  // stopped meanwhile: the result is moot

@@ -50,7 +50,8 @@ Result<RestartPolicy> ParseRestartPolicy(const json& host_config) {
 }
 
 void RestartPolicyToJson(const RestartPolicy& r, json* host_config) {
-  (*host_config)["RestartPolicy"] = {{"Name", r.name},
+  // No policy shows as "no", as before a policy was ever given.
+  (*host_config)["RestartPolicy"] = {{"Name", r.name.empty() ? "no" : r.name},
                                      {"MaximumRetryCount", r.maximum_retry_count}};
 }
 
