@@ -82,7 +82,7 @@ until_format() {
   line=$(echo "$output" | grep ' st ')
   [ "$(echo "$line" | awk '{print $NF}')" = 2 ]
   cpu=$(echo "$line" | awk '{print $3}' | tr -d '%')
-  awk -v c="$cpu" 'BEGIN { exit !(c > 20) }'
+  awk -v c="$cpu" 'BEGIN { exit !(c > 10) }'
   run docker stats --no-stream --format '{{.Name}} {{.PIDs}}' st
   [ "$output" = "st 2" ]
 }
