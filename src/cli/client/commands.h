@@ -84,8 +84,6 @@ void AddEventsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 // --- volumes, binds, tmpfs ---
 
 // --- restart policies, health checks, stats ---
-// stats (container_stats.cc)
-void AddStatsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 
 // --- cp and commit ---
 

@@ -4,9 +4,15 @@
 
 #include <string>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/client/commands.h"
+
 namespace berth::cli {
+
+// berth stats and berth container stats.
+void AddStatsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a);
 
 // docker's stats formatter fields, all strings: Container (as the user
 // named it), Name, ID (12 hex unless `no_trunc`), CPUPerc ("12.34%",

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "cli/client/commands.h"
+#include "cli/client/container_stats.h"  // restart policies, health checks, stats
 
 namespace berth::cli {
 
