@@ -52,6 +52,13 @@ json MergedConfig(const engine::ContainerRecord& rec, const engine::ContainerCon
   j["Labels"] = labels;
   if (c.stop_signal.empty() && image_config.contains("StopSignal"))
     j["StopSignal"] = image_config["StopSignal"];
+  // --- restart policies, health checks, stats ---
+  // The check it runs: its own merged over the image's, as dockerd keeps it.
+  if (engine::HealthConfig hc = engine::MergeHealthConfig(c.healthcheck, image_config);
+      !hc.test.empty()) {
+    hc.present = true;
+    engine::HealthConfigToJson(hc, &j);
+  }
   j["Volumes"] = nullptr;
   j["OnBuild"] = nullptr;
   return j;
@@ -59,17 +66,22 @@ json MergedConfig(const engine::ContainerRecord& rec, const engine::ContainerCon
 
 json StateJson(const engine::ContainerState& s) {
   using engine::ContainerStatus;
-  return {{"Status", engine::StatusName(s.status)},
-          {"Running", engine::IsRunning(s)},
-          {"Paused", s.status == ContainerStatus::kPaused},
-          {"Restarting", s.status == ContainerStatus::kRestarting},
-          {"OOMKilled", s.oom_killed},
-          {"Dead", s.status == ContainerStatus::kDead},
-          {"Pid", s.pid},
-          {"ExitCode", s.exit_code},
-          {"Error", s.error},
-          {"StartedAt", OrZero(s.started_at)},
-          {"FinishedAt", OrZero(s.finished_at)}};
+  // --- restart policies, health checks, stats ---
+  // A container waiting to restart is running in docker's sense; Health
+  // only when it has a check.
+  json state = {{"Status", engine::StatusName(s.status)},
+                {"Running", engine::IsRunning(s) || s.status == ContainerStatus::kRestarting},
+                {"Paused", s.status == ContainerStatus::kPaused},
+                {"Restarting", s.status == ContainerStatus::kRestarting},
+                {"OOMKilled", s.oom_killed},
+                {"Dead", s.status == ContainerStatus::kDead},
+                {"Pid", s.pid},
+                {"ExitCode", s.exit_code},
+                {"Error", s.error},
+                {"StartedAt", OrZero(s.started_at)},
+                {"FinishedAt", OrZero(s.finished_at)}};
+  if (s.health.is_object()) state["Health"] = s.health;
+  return state;
 }
 
 }  // namespace
@@ -82,7 +94,15 @@ std::string StatusText(const engine::ContainerState& s, int64_t now) {
     case ContainerStatus::kRunning:
     case ContainerStatus::kPaused: {
       std::string up = "Up " + HumanDuration(now - ParseRfc3339Seconds(s.started_at));
-      return s.status == ContainerStatus::kPaused ? up + " (Paused)" : up;
+      if (s.status == ContainerStatus::kPaused) return up + " (Paused)";
+      // --- restart policies, health checks, stats ---
+      // docker's "Up 3 seconds (healthy)", "(health: starting)".
+      if (s.health.is_object()) {
+        std::string h = s.health.value("Status", "");
+        if (h == "starting") h = "health: starting";
+        if (!h.empty()) up += " (" + h + ")";
+      }
+      return up;
     }
     case ContainerStatus::kRestarting:
       return fmt::format("Restarting ({}) {} ago", s.exit_code,

@@ -88,11 +88,18 @@ bool MatchesFilters(const Filters& f, const engine::ContainerRecord& rec, const 
              [&](const std::string& v) {
                return v == rec.image_ref || rec.image_id == v || rec.image_id == "sha256:" + v;
              }) &&
-         any("label", [&](const std::string& v) {
-           size_t eq = v.find('=');
-           std::string k = v.substr(0, eq);
-           if (!labels.contains(k)) return false;
-           return eq == std::string::npos || labels[k] == v.substr(eq + 1);
+         any("label",
+             [&](const std::string& v) {
+               size_t eq = v.find('=');
+               std::string k = v.substr(0, eq);
+               if (!labels.contains(k)) return false;
+               return eq == std::string::npos || labels[k] == v.substr(eq + 1);
+             }) &&
+         // --- restart policies, health checks, stats ---
+         any("health", [&](const std::string& v) {
+           const json& h = rec.state.health;
+           std::string status = h.is_object() ? h.value("Status", "none") : "none";
+           return v == status;
          });
 }
 
@@ -188,9 +195,15 @@ void AttachRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
 void ListRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
   auto filters = ParseFilters(req.Query("filters"));
   if (!filters) return out.SendError(400, filters.error().What());
-  if (auto s = CheckFilterNames(*filters, {"id", "name", "status", "exited", "ancestor", "label"});
+  if (auto s = CheckFilterNames(*filters,
+                                {"id", "name", "status", "exited", "ancestor", "label", "health"});
       !s)
     return out.SendError(400, s.error().What());
+  // --- restart policies, health checks, stats ---
+  if (filters->count("health"))
+    for (const std::string& v : (*filters)["health"])
+      if (v != "starting" && v != "healthy" && v != "unhealthy" && v != "none")
+        return out.SendError(400, "Unrecognised filter value for health: " + v);
   auto all = ctx.containers->List();
   if (!all) return SendFailure(out, all.error());
   bool show_all = req.QueryBool("all");
@@ -200,7 +213,10 @@ void ListRoute(ApiContext& ctx, const HttpRequest& req, HttpResponder& out) {
   json list = json::array();
   for (const engine::ContainerRecord& rec : *all) {
     if (limit && *limit > 0 && list.size() >= static_cast<size_t>(*limit)) break;
-    bool running = engine::IsRunning(rec.state);
+    // A container waiting to restart is listed with the running ones, as
+    // docker lists it.
+    bool running =
+        engine::IsRunning(rec.state) || rec.state.status == engine::ContainerStatus::kRestarting;
     if (!show_all && !running && !filters->count("status") && !filters->count("exited")) continue;
     json image_config = ImageConfigOf(ctx, rec);
     int64_t size_rw = size ? ctx.containers->WritableLayerBytes(rec.id) : -1;

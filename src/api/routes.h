@@ -42,6 +42,8 @@ void AddUpdateRoutes(Router& r, ApiContext& ctx);  // /containers/{id}/update
 void AddVolumeRoutes(Router& r, ApiContext& ctx);
 
 // --- restart policies, health checks, stats ---
+// GET /containers/{id}/stats
+void AddStatsRoutes(Router& r, ApiContext& ctx);
 
 // --- cp and commit ---
 // /containers/{id}/archive (docker cp) and /commit

@@ -145,6 +145,7 @@ Status Run(engine::DaemonConfig cfg) {
   api::AddVolumeRoutes(router, ctx);
 
   // --- restart policies, health checks, stats ---
+  api::AddStatsRoutes(router, ctx);
 
   // --- cp and commit ---
   api::AddArchiveRoutes(router, ctx);

@@ -109,8 +109,12 @@ void ContainerService::OnExit(const std::string& id, const ContainerState& exite
     if (exited.oom_killed) Emit(r, "oom");
     Emit(r, "die", {{"exitCode", std::to_string(exited.exit_code)}});
     auto_remove = r.host_config.value("AutoRemove", false);
+    // --- restart policies, health checks, stats ---
+    // Its checks end with it; the policy may bring it back (auto-remove
+    // and a restart policy never go together: create refuses them).
+    StopHealthChecks(id);
+    if (ScheduleRestart(r)) auto_remove = false;
   }
-  // --- restart policies, health checks, stats ---
 
   {
     std::lock_guard lock(mu_);
@@ -183,11 +187,18 @@ Status ContainerService::Restore() {
 
   // Every container that was running gets its monitor back; the monitor
   // finds out whether its shim still serves.
+  // A container that was waiting to restart has no shim: the restart
+  // policies below decide.
   for (const ContainerRecord& r : records) {
-    if (IsRunning(r.state) || r.state.status == ContainerStatus::kRestarting) {
+    if (IsRunning(r.state)) {
+      // Its health checks go on from where the old daemon left them
+      // (before the monitor, whose exit stops them).
+      StartHealthChecks(r);
       WatchShim(r.id);
     }
   }
+  // Restart policies at the daemon's start.
+  RestartOnBoot(records);
   return Ok();
 }
 

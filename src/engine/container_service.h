@@ -237,6 +237,9 @@ class ContainerService {
   Result<std::vector<MountPoint>> MountPoints(const ContainerRecord& rec);
 
   // --- restart policies, health checks, stats ---
+  // docker stats: one sample of the container's cgroup counters
+  // (container_stats.h); a stopped container gives zeros, as dockerd's.
+  Result<nlohmann::json> Stats(const std::string& name_or_id);
 
   // --- cp and commit ---
   // docker cp (HEAD, GET and PUT /containers/{id}/archive), on the host
@@ -340,6 +343,38 @@ class ContainerService {
   void ReleaseVolumes(const ContainerRecord& rec);
 
   // --- restart policies, health checks, stats ---
+  // Restart policies (restart_manager.cc), dockerd's restart manager: per
+  // container the backoff (100 ms doubling to 1 min, reset after 10 s of
+  // running) and the pending restart. Guarded by mu_.
+  struct RestartState {
+    int64_t backoff_ms = 0;   // the last wait; 0: none yet
+    uint64_t generation = 0;  // bumped to cancel a pending restart
+    bool by_policy = false;   // the start under way is the policy's, not a user's
+  };
+  std::map<std::string, RestartState> restarts_;
+  // On an exit (OnExit, record already updated): whether the policy
+  // restarts it; if so the record says "restarting" and a restart waits
+  // out the backoff on a thread of its own.
+  bool ScheduleRestart(ContainerRecord& rec);
+  void RestartAfter(const std::string& id, uint64_t generation, int64_t delay_ms);
+  // Drops a pending restart (stop, kill, remove, restart by the user).
+  void CancelRestart(const std::string& id);
+  // A stop or kill of a container waiting to restart: it stays exited.
+  Status EndRestarting(ContainerRecord& rec);
+  // At the end of every start: a user's start resets RestartCount and the
+  // manual stop (as dockerd's); the health checker starts.
+  void AfterStart(const ContainerRecord& rec);
+  // After a daemon restart: containers with "always", and "unless-stopped"
+  // ones the user did not stop, are started again.
+  void RestartOnBoot(const std::vector<ContainerRecord>& records);
+  // Health checks (health_checker.cc): one thread per running container
+  // with a check; bumping its generation stops it. Guarded by mu_.
+  std::map<std::string, uint64_t> health_runs_;
+  void StartHealthChecks(const ContainerRecord& rec);
+  void StopHealthChecks(const std::string& id);
+  void HealthLoop(const std::string& id, uint64_t generation, HealthConfig hc, int64_t started_ns);
+  // One probe through the exec machinery: {Start, End, ExitCode, Output}.
+  nlohmann::json RunHealthProbe(const std::string& id, const HealthConfig& hc);
 
   // --- cp and commit ---
   // A container's root filesystem opened for cp: the fd, and for a

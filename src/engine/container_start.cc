@@ -229,6 +229,7 @@ Status ContainerService::StartLocked(ContainerRecord rec) {
   WatchShim(rec.id);
   Emit(rec, "start");
   // --- restart policies, health checks, stats ---
+  AfterStart(rec);
 
   return Ok();
 }

@@ -35,7 +35,17 @@ Status ContainerService::SignalShim(const ContainerRecord& rec, int signal) {
 Status ContainerService::Stop(const std::string& name_or_id, std::optional<int> timeout_s,
                               const std::string& signal) {
   Locked l = TRY(LockContainer(name_or_id));
+  // One waiting to restart is running in docker's sense: the stop cancels
+  // the restart.
+  if (l.rec.state.status == ContainerStatus::kRestarting) {
+    TRY(EndRestarting(l.rec));
+    Emit(l.rec, "stop");
+    return Ok();
+  }
   if (!IsRunning(l.rec.state)) return FailAs(EALREADY, "container {} is not running", l.rec.id);
+  // Stopped by the user: no restart policy brings it back (remembered
+  // across daemon restarts for unless-stopped).
+  TRY(store_.SetManualStop(l.rec.id, true));
   TRY(StopLocked(l.rec, timeout_s, signal));
   Emit(l.rec, "stop");
   return Ok();
@@ -81,7 +91,12 @@ Status ContainerService::StopLocked(const ContainerRecord& rec, std::optional<in
 Status ContainerService::Restart(const std::string& name_or_id, std::optional<int> timeout_s,
                                  const std::string& signal) {
   Locked l = TRY(LockContainer(name_or_id));
-  if (IsRunning(l.rec.state)) {
+  if (l.rec.state.status == ContainerStatus::kRestarting) {
+    CancelRestart(l.rec.id);
+  } else if (IsRunning(l.rec.state)) {
+    // The policy must not race this restart with one of its own.
+    TRY(store_.SetManualStop(l.rec.id, true));
+    l.rec.state.manual_stop = true;
     TRY(StopLocked(l.rec, timeout_s, signal));
     Emit(l.rec, "stop");
     auto cur = TRY(store_.Get(l.rec.id));
@@ -101,7 +116,15 @@ Status ContainerService::Kill(const std::string& name_or_id, const std::string& 
     sig = *parsed;
   }
   Locked l = TRY(LockContainer(name_or_id));
+  // A kill cancels a pending restart, as dockerd's.
+  if (l.rec.state.status == ContainerStatus::kRestarting) {
+    TRY(EndRestarting(l.rec));
+    Emit(l.rec, "kill", {{"signal", std::to_string(sig)}});
+    return Ok();
+  }
   if (!IsRunning(l.rec.state)) return NotRunning(l.rec);
+  // As dockerd 20.10: any signal sent by the user counts as a manual stop.
+  TRY(store_.SetManualStop(l.rec.id, true));
   TRY(SignalShim(l.rec, sig));
   // A frozen process takes SIGKILL only once thawed.
   if (l.rec.state.status == ContainerStatus::kPaused && sig == SIGKILL)

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS containers (
 constexpr const char* kColumns =
     "id, name, image_id, image_ref, created, config, host_config, status, pid, exit_code, "
     "oom_killed, started_at, finished_at, restart_count, error, snapshot_key, bundle_dir, "
-    "log_path";
+    "log_path, manual_stop, health";
 
 constexpr std::array<std::pair<ContainerStatus, const char*>, 7> kStatusNames = {{
     {ContainerStatus::kCreated, "created"},
@@ -77,6 +77,11 @@ Result<ContainerRecord> FromRow(const SqlRow& r) {
   rec.snapshot_key = r.Text(15);
   rec.bundle_dir = r.Text(16);
   rec.log_path = r.Text(17);
+  rec.state.manual_stop = r.Int(18) != 0;
+  if (std::string health = r.Text(19); !health.empty()) {
+    rec.state.health = json::parse(health, nullptr, false);
+    if (rec.state.health.is_discarded()) rec.state.health = nullptr;
+  }
   return rec;
 }
 
@@ -105,7 +110,9 @@ std::vector<SqlValue> Values(const ContainerRecord& rec) {
           rec.state.error,
           rec.snapshot_key,
           rec.bundle_dir,
-          rec.log_path};
+          rec.log_path,
+          static_cast<int64_t>(rec.state.manual_stop),
+          rec.state.health.is_null() ? std::string() : rec.state.health.dump()};
 }
 
 }  // namespace
@@ -124,6 +131,21 @@ Result<ContainerStatus> ParseStatus(std::string_view name) {
 
 Result<ContainerStore> ContainerStore::Open(std::shared_ptr<image::SqliteDb> db) {
   TRY_CTX(db->ExecScript(kSchema), "container store");
+  // Columns added after the first schema: a database made before them
+  // gets them with their defaults, so old records stay readable.
+  auto columns = TRY_CTX(db->Query("PRAGMA table_info(containers)"), "container store");
+  auto has = [&](std::string_view name) {
+    for (const SqlRow& c : columns)
+      if (c.Text(1) == name) return true;
+    return false;
+  };
+  if (!has("manual_stop"))
+    TRY_CTX(
+        db->ExecScript("ALTER TABLE containers ADD COLUMN manual_stop INTEGER NOT NULL DEFAULT 0;"),
+        "container store");
+  if (!has("health"))
+    TRY_CTX(db->ExecScript("ALTER TABLE containers ADD COLUMN health TEXT NOT NULL DEFAULT '';"),
+            "container store");
   return ContainerStore(std::move(db));
 }
 
@@ -146,7 +168,7 @@ Status ContainerStore::Create(const ContainerRecord& rec) {
     auto rows = TRY(db_->Query("SELECT 1 FROM containers WHERE id = ?1", {rec.id}));
     if (!rows.empty()) return FailAs(EEXIST, "container {} already exists", rec.id);
     TRY(db_->Exec(fmt::format("INSERT INTO containers ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                              "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                              "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
                               kColumns),
                   Values(rec)));
     return Ok();
@@ -160,7 +182,8 @@ Status ContainerStore::Update(const ContainerRecord& rec) {
         db_->Exec("UPDATE containers SET name = ?2, image_id = ?3, image_ref = ?4, created = ?5, "
                   "config = ?6, host_config = ?7, status = ?8, pid = ?9, exit_code = ?10, "
                   "oom_killed = ?11, started_at = ?12, finished_at = ?13, restart_count = ?14, "
-                  "error = ?15, snapshot_key = ?16, bundle_dir = ?17, log_path = ?18 WHERE id = ?1",
+                  "error = ?15, snapshot_key = ?16, bundle_dir = ?17, log_path = ?18, "
+                  "manual_stop = ?19, health = ?20 WHERE id = ?1",
                   Values(rec)));
     if (n == 0) return FailAs(ENOENT, "No such container: {}", rec.id);
     return Ok();
@@ -173,6 +196,20 @@ Status ContainerStore::SetState(const std::string& id, const ContainerState& s) 
       "started_at = ?6, finished_at = ?7, restart_count = ?8, error = ?9 WHERE id = ?1",
       {id, std::string(StatusName(s.status)), s.pid, s.exit_code,
        static_cast<int64_t>(s.oom_killed), s.started_at, s.finished_at, s.restart_count, s.error}));
+  if (n == 0) return FailAs(ENOENT, "No such container: {}", id);
+  return Ok();
+}
+
+Status ContainerStore::SetManualStop(const std::string& id, bool manual_stop) {
+  int64_t n = TRY(db_->Exec("UPDATE containers SET manual_stop = ?2 WHERE id = ?1",
+                            {id, static_cast<int64_t>(manual_stop)}));
+  if (n == 0) return FailAs(ENOENT, "No such container: {}", id);
+  return Ok();
+}
+
+Status ContainerStore::SetHealth(const std::string& id, const json& health) {
+  int64_t n = TRY(db_->Exec("UPDATE containers SET health = ?2 WHERE id = ?1",
+                            {id, health.is_null() ? std::string() : health.dump()}));
   if (n == 0) return FailAs(ENOENT, "No such container: {}", id);
   return Ok();
 }

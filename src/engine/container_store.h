@@ -40,6 +40,14 @@ struct ContainerState {
   std::string finished_at;  // RFC 3339, "" when never
   int64_t restart_count = 0;
   std::string error;  // why it failed to start, as docker's State.Error
+  // Written apart from the rest (SetManualStop, SetHealth), so that a state
+  // write never undoes them:
+  // stop or kill by the user: no restart under unless-stopped (nor under
+  // any policy until the next start), remembered across daemon restarts.
+  bool manual_stop = false;
+  // docker's State.Health ({Status, FailingStreak, Log}); null when the
+  // container runs no health check.
+  nlohmann::json health;
 };
 
 // Running in docker's sense (State.Running): its process is there, frozen
@@ -74,6 +82,9 @@ class ContainerStore {
   Status Update(const ContainerRecord& rec);
   // Replaces the state alone (the common write: start, exit, ...).
   Status SetState(const std::string& id, const ContainerState& state);
+  // The state fields kept apart (see ContainerState); ENOENT when missing.
+  Status SetManualStop(const std::string& id, bool manual_stop);
+  Status SetHealth(const std::string& id, const nlohmann::json& health);
   // docker rename; the same EEXIST as Create.
   Status Rename(const std::string& id, const std::string& new_name);
   // Removes a record; ENOENT when missing.

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "cli/client/commands.h"
+#include "cli/client/container_stats.h"  // restart policies, health checks, stats
 
 namespace berth::cli {
 
@@ -136,6 +137,10 @@ int ClientMain(int argc, char** argv) {
   AddSystemDfCommand(*system, o, &action);
 
   // --- restart policies, health checks, stats ---
+  AddStatsCommand(app, o, &action);
+  for (CLI::App* group :
+       app.get_subcommands([](CLI::App* s) { return s->get_name() == "container"; }))
+    AddStatsCommand(*group, o, &action);
 
   // --- cp and commit ---
   for (CLI::App* p : {&app, app.get_subcommand("container")}) {
