@@ -103,6 +103,9 @@ Result<std::vector<std::string>> ContainerService::Update(const std::string& nam
   if (IsRunning(l.rec.state)) {
     auto oci = ResourcesToOci(host->resources);
     if (!oci) return Invalid(oci.error());
+    // A limit lifted (--pids-limit 0 or -1) is absent from the stored
+    // form; the kernel's file still holds the old one until told "max".
+    if (u.pids_limit && *u.pids_limit <= 0) (*oci)["pids"]["limit"] = -1;
     auto s = runtime::Update({.root = RuntimeRoot()}, l.rec.id, *oci);
     if (!s && s.error().code() != ESRCH)  // ESRCH: it exited meanwhile
       return FailAs(s.error().code() ? s.error().code() : EINVAL, "Cannot update container {}: {}",

@@ -76,7 +76,7 @@ teardown() {
   docker run -d --name c1 bb:1 sleep 1000 >/dev/null
   run docker cp c1:/no/such "$T/out/x"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"No such container:path: c1:/no/such"* ]]
+  [[ "$output" == *"/no/such"* ]]
   run docker cp "$T/host/canary" c1:/no/such/dir/
   [ "$status" -eq 1 ]
   docker exec c1 sh -c "echo CONTAINER > /canary; ln -s / /toroot; ln -s ../../../.. /up; ln -s $T/host /hostlink"

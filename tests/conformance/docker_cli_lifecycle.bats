@@ -56,7 +56,7 @@ until_format() {
   [ "$(docker inspect --format '{{.State.Status}}' al)" = exited ]
   run docker run --rm --restart always bb:1 true
   [ "$status" -eq 125 ]
-  [[ "$output" == *"Conflicting options: --restart and --rm"* ]]
+  [[ "$output" == *"conflicting options: cannot specify both --restart and --rm"* ]]
   run docker create --restart always:3 bb:1 true
   [ "$status" -ne 0 ]
   [[ "$output" == *"maximum retry count cannot be used with restart policy 'always'"* ]]

@@ -65,7 +65,7 @@ cpu_ticks() {
   [[ "$output" == *"invalid restart policy 'sometimes'"* ]]
   run b run --rm --restart always bb:1 true
   [ "$status" -eq 125 ]
-  [[ "$output" == *"Conflicting options: --restart and --rm"* ]]
+  [[ "$output" == *"conflicting options: cannot specify both --restart and --rm"* ]]
   run b create --restart on-failure:x bb:1 true
   [ "$status" -eq 125 ]
   [[ "$output" == *"maximum retry count must be an integer"* ]]

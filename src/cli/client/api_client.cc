@@ -128,6 +128,8 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
   beast::flat_buffer buf;
   http::response_parser<http::buffer_body> p;
   p.body_limit(boost::none);
+  // A response to HEAD has a Content-Length but no body to wait for.
+  if (method == "HEAD") p.skip(true);
   http::read_header(sock, buf, p, ec);
   if (ec) return Fail("read response from unix://{}: {}", socket_, ec.message());
   ApiResponse resp;

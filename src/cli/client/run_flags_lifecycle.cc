@@ -84,7 +84,7 @@ Status AddLifecycleBody(const LifecycleFlags& f, json* config, json* host_config
     (*host_config)["RestartPolicy"] = policy;
     bool is_none = policy["Name"] == "no" || policy["Name"] == "";
     if (host_config->value("AutoRemove", false) && !is_none)
-      return Fail("Conflicting options: --restart and --rm");
+      return Fail("conflicting options: cannot specify both --restart and --rm");
   }
 
   // The health check: NONE with --no-healthcheck, else the given settings.

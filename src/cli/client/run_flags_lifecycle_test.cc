@@ -33,7 +33,7 @@ TEST(LifecycleFlagsTest, RestartPolicyAsDockersCli) {
   f.restart = "always";
   host["AutoRemove"] = true;
   EXPECT_EQ(AddLifecycleBody(f, &config, &host).error().message(),
-            "Conflicting options: --restart and --rm");
+            "conflicting options: cannot specify both --restart and --rm");
   f.restart = "no";
   EXPECT_TRUE(AddLifecycleBody(f, &config, &host));
 }
