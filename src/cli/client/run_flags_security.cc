@@ -152,8 +152,8 @@ Status AddSecurityBody(const SecurityFlags& f, json*, json* host) {
   for (const std::string& kv : f.sysctls) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
-      return Fail("invalid argument \"{}\" for \"--sysctl\" flag: sysctl '{}' is not allowed",
-                  kv, kv);
+      return Fail("invalid argument \"{}\" for \"--sysctl\" flag: sysctl '{}' is not allowed", kv,
+                  kv);
     sysctls[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   if (!sysctls.empty()) (*host)["Sysctls"] = sysctls;
