@@ -254,9 +254,12 @@ Result<ContainerConfig> ParseContainerConfig(const json& j) {
   return c;
 }
 
-Result<HostConfig> ParseHostConfig(const json& j) {
+Result<HostConfig> ParseHostConfig(const json& given) {
+  // An absent HostConfig is an empty one: the areas' defaults (ShmSize,
+  // RestartPolicy "no") apply as they do to a given one.
+  static const json kEmpty = json::object();
+  const json& j = given.is_null() ? kEmpty : given;
   HostConfig h;
-  if (j.is_null()) return h;
   constexpr std::string_view p = "HostConfig";
   TRY(spec::ExpectObject(j, std::string(p)));
   TRY(ReadField(j, "AutoRemove", p, &h.auto_remove));
@@ -286,7 +289,7 @@ Result<CreateRequest> ParseCreateRequest(std::string_view body) {
   CreateRequest r;
   r.config = TRY(ParseContainerConfig(doc));
   const json* host = Member(doc, "HostConfig");
-  if (host != nullptr) r.host_config = TRY(ParseHostConfig(*host));
+  r.host_config = TRY(ParseHostConfig(host != nullptr ? *host : json(nullptr)));
   // A hostname is set in a UTS namespace of the container's own; sharing
   // another's (or the host's) leaves nowhere to set it (docker's errors).
   if (!r.config.hostname.empty()) {
