@@ -120,7 +120,7 @@ std::string StatusText(const engine::ContainerState& s, int64_t now) {
 }
 
 json ContainerInspectJson(const engine::ContainerRecord& rec, const json& image_config,
-                          int64_t size_rw) {
+                          int64_t size_rw, const std::vector<engine::MountPoint>* mount_points) {
   auto parsed = engine::ParseContainerConfig(rec.config);
   engine::ContainerConfig c = parsed ? *parsed : engine::ContainerConfig{};
   std::vector<std::string> cmd = Command(c, image_config);
@@ -136,7 +136,12 @@ json ContainerInspectJson(const engine::ContainerRecord& rec, const json& image_
     // bundle_dir is <data_root>/containers/<id>; volumes are <data_root>/volumes.
     std::string volumes_dir =
         rec.bundle_dir.substr(0, rec.bundle_dir.rfind("/containers/")) + "/volumes";
-    for (const auto& m : engine::OwnMountPoints(rec.id, *storage, c.volumes, image_config))
+    std::vector<engine::MountPoint> own;
+    if (mount_points == nullptr) {
+      own = engine::OwnMountPoints(rec.id, *storage, c.volumes, image_config);
+      mount_points = &own;
+    }
+    for (const auto& m : *mount_points)
       if (!m.from_tmpfs_map) mounts.push_back(engine::MountPointJson(m, volumes_dir));
   }
   const std::string& dir = rec.bundle_dir;

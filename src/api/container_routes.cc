@@ -238,7 +238,11 @@ void AddContainerRoutes(Router& r, ApiContext& ctx) {
     auto rec = ctx.containers->Inspect(req.params.at("name"));
     if (!rec) return SendFailure(out, rec.error());
     int64_t size_rw = req.QueryBool("size") ? ctx.containers->WritableLayerBytes(rec->id) : -1;
-    out.SendJson(200, ContainerInspectJson(*rec, ImageConfigOf(ctx, *rec), size_rw));
+    // Mounts lists what --volumes-from brings too, while those containers
+    // exist (docker copies them into the record at create).
+    auto points = ctx.containers->MountPoints(*rec);
+    out.SendJson(200, ContainerInspectJson(*rec, ImageConfigOf(ctx, *rec), size_rw,
+                                           points ? &*points : nullptr));
   });
   r.Add("POST", "/containers/{name}/start",
         NoContent(ctx, [](engine::ContainerService& c, const HttpRequest& req) {

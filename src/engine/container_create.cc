@@ -52,6 +52,13 @@ Result<std::string> ContainerService::Create(const CreateRequest& request,
     return FailAs(EINVAL, "--init: no init binary is installed (install tini-static or catatonit)");
   // --- resources and update ---
   TRY(CheckResourcesOnHost(hc.resources));
+  // --volumes-from names containers that must exist now, as docker checks
+  // at create (their mount points are read again at each start).
+  for (const std::string& spec : hc.storage.volumes_from) {
+    VolumesFrom from = TRY(ParseVolumesFrom(spec));
+    if (!store_.Lookup(from.container))
+      return FailAs(ENOENT, "No such container: {}", from.container);
+  }
 
   // 3. The name: the user's, checked and free, or a generated one. Held
   // until the record is written, so two creates cannot take one name.
@@ -89,6 +96,17 @@ Result<std::string> ContainerService::Create(const CreateRequest& request,
     }
   } undo{this, id, bundle, committed};
   TRY(MkdirAll(bundle + "/rootfs", 0700));
+  // --- volumes, binds, tmpfs: the volumes exist from create on ---
+  std::vector<std::string> new_volumes;
+  struct UndoVolumes {
+    ContainerService* s;
+    std::vector<std::string>& made;
+    bool& committed;
+    ~UndoVolumes() {
+      if (!committed) s->RemoveNewVolumes(made);
+    }
+  } undo_volumes{this, new_volumes, committed};
+  TRY(CreateVolumes(id, request.config, hc.storage, image.config.config, &new_volumes));
 
   // 5. The record: from here on the container exists.
   ContainerRecord rec;

@@ -106,6 +106,7 @@ void ContainerService::OnExit(const std::string& id, const ContainerState& exite
     std::string rootfs = BundleDir(id) + "/rootfs";
     (void)::umount2(rootfs.c_str(), MNT_DETACH);
     (void)RemoveAll(StateDir(id));
+    UnmountUnusedVolumes(r);  // --- volumes, binds, tmpfs ---
     if (exited.oom_killed) Emit(r, "oom");
     Emit(r, "die", {{"exitCode", std::to_string(exited.exit_code)}});
     auto_remove = r.host_config.value("AutoRemove", false);

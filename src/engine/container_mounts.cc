@@ -1,8 +1,10 @@
 // A container's volumes, binds and tmpfs mounts: which mount points it has
 // (its own, and those of the containers it takes --volumes-from), making
-// them ready at start (bind sources -v may create, volumes created on
-// first use, the local driver's mounts, seeding from the image), and what
-// its removal releases (its anonymous volumes with --rm and rm -v).
+// them ready (volumes made at create, as docker makes them; at start bind
+// sources -v may create, volumes made again if removed meanwhile, the
+// local driver's mounts, seeding from the image), and what its exit and
+// removal release (mounts no one uses, anonymous volumes with --rm and
+// rm -v).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -23,6 +25,16 @@ namespace {
 constexpr int kMaxVolumesFromDepth = 8;
 
 size_t Depth(const std::string& path) { return std::count(path.begin(), path.end(), '/'); }
+
+VolumeCreateRequest VolumeRequestOf(const MountPoint& m) {
+  VolumeCreateRequest req;
+  req.name = m.source;
+  req.anonymous = m.anonymous;
+  req.driver = m.volume_driver;
+  req.options = m.driver_options;
+  req.labels = m.volume_labels;
+  return req;
+}
 
 }  // namespace
 
@@ -86,6 +98,26 @@ Result<std::vector<MountPoint>> ContainerService::MountPointsOf(const ContainerR
   return points;
 }
 
+Status ContainerService::CreateVolumes(const std::string& id, const ContainerConfig& config,
+                                       const StorageOptions& storage,
+                                       const nlohmann::json& image_config,
+                                       std::vector<std::string>* made) {
+  if (volumes_ == nullptr) return Ok();
+  for (const MountPoint& m : OwnMountPoints(id, storage, config.volumes, image_config)) {
+    if (m.type != "volume") continue;
+    bool existed = static_cast<bool>(volumes_->Get(m.source));
+    TRY(volumes_->Create(VolumeRequestOf(m)));
+    if (!existed) made->push_back(m.source);
+  }
+  return Ok();
+}
+
+void ContainerService::RemoveNewVolumes(const std::vector<std::string>& made) {
+  for (const std::string& name : made)
+    if (auto s = volumes_->Remove(name, true); !s)
+      log::Warn("volume {}: remove after a failed create: {}", name, s.error().What());
+}
+
 Status ContainerService::PrepareMounts(const ContainerRecord& rec, ContainerSpecInput* in) {
   if (volumes_ == nullptr) return Ok();
   std::vector<MountPoint> points = TRY(MountPointsOf(rec, 0));
@@ -111,13 +143,7 @@ Status ContainerService::PrepareMounts(const ContainerRecord& rec, ContainerSpec
     } else if (m.type == "volume") {
       // Created on first use: a named volume keeps its data for the next
       // container; an anonymous one belongs to this container.
-      VolumeCreateRequest req;
-      req.name = m.source;
-      req.anonymous = m.anonymous;
-      req.driver = m.volume_driver;
-      req.options = m.driver_options;
-      req.labels = m.volume_labels;
-      TRY(volumes_->Create(req));
+      TRY(volumes_->Create(VolumeRequestOf(m)));
       TRY(volumes_->Activate(m.source));
       std::string data = volumes_->DataDir(m.source);
       // Under userns-remap the container's root is a subordinate user of
@@ -151,6 +177,14 @@ Status ContainerService::PrepareMounts(const ContainerRecord& rec, ContainerSpec
     in->extra_mounts.push_back(std::move(out));
   }
   return Ok();
+}
+
+void ContainerService::UnmountUnusedVolumes(const ContainerRecord& rec) {
+  if (volumes_ == nullptr) return;
+  auto points = MountPointsOf(rec, 0);
+  if (!points) return;  // options that no longer parse, or a --volumes-from since removed
+  for (const MountPoint& m : *points)
+    if (m.type == "volume") volumes_->Release(m.source, rec.id);
 }
 
 void ContainerService::ReleaseVolumes(const ContainerRecord& rec) {

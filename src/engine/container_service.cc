@@ -125,7 +125,10 @@ Status ContainerService::Remove(const std::string& name_or_id, bool force) {
   Locked l = TRY(LockContainer(name_or_id));
   ContainerRecord& rec = l.rec;
   bool running = IsRunning(rec.state);
-  if (running && !force)
+  // A container waiting out its restart backoff is refused too, as docker
+  // does; forced, it is removed before the restart is due.
+  bool restarting = rec.state.status == ContainerStatus::kRestarting;
+  if ((running || restarting) && !force)
     return FailAs(EBUSY,
                   "You cannot remove a {} container {}. Stop the container before attempting "
                   "removal or force remove",

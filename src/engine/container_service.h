@@ -335,12 +335,23 @@ class ContainerService {
   class VolumeService* volumes_ = nullptr;
   std::map<std::string, bool> remove_volumes_of_;  // rm -v in progress; guarded by mu_
   Result<std::vector<MountPoint>> MountPointsOf(const ContainerRecord& rec, int depth);
+  // At create: the container's own volumes (named and anonymous) made now,
+  // as docker makes them; the names of those that did not exist before go
+  // to *made, for RemoveNewVolumes should the create fail after.
+  Status CreateVolumes(const std::string& id, const ContainerConfig& config,
+                       const StorageOptions& storage, const nlohmann::json& image_config,
+                       std::vector<std::string>* made);
+  void RemoveNewVolumes(const std::vector<std::string>& made);
   // At start: the container's mounts into in->extra_mounts, with volumes
   // created, mounted and seeded and -v's missing bind sources made.
   Status PrepareMounts(const ContainerRecord& rec, struct ContainerSpecInput* in);
   // At removal (the record already gone): the local driver's mounts no
   // one uses any more, and its anonymous volumes with --rm or rm -v.
   void ReleaseVolumes(const ContainerRecord& rec);
+  // At exit: the local driver's mounts of its volumes (its own and those
+  // it takes --volumes-from) that no other running container uses, as
+  // docker's local driver unmounts when its last user stops.
+  void UnmountUnusedVolumes(const ContainerRecord& rec);
 
   // --- restart policies, health checks, stats ---
   // Restart policies (restart_manager.cc), dockerd's restart manager: per

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "image/archive_contents.h"
 #include "image/layer_unpack.h"
+#include "image/leased_writes.h"
 #include "image/platform_select.h"
 #include "image/reference.h"
 #include "spec/image_spec.h"
@@ -57,13 +58,13 @@ Result<Compression> DetectCompression(const ContentStore& content, const Digest&
 class Loader {
  public:
   Loader(const ContentStore& content, Snapshotter& snapshots, ImageStore& images,
-         const LoadProgressFn& progress, const LoadOptions& options, std::string lease)
+         const LoadProgressFn& progress, const LoadOptions& options, LeasedWrites& writes)
       : content_(content),
         snapshots_(snapshots),
         images_(images),
         progress_(progress),
         options_(options),
-        lease_(std::move(lease)) {}
+        writes_(writes) {}
 
   Result<std::vector<LoadedImage>> Run(const ReadFn& read) {
     // 1. The stream, once: every file stored or held.
@@ -111,17 +112,12 @@ class Loader {
   }
 
  private:
-  Status Protect(const Digest& d) { return images_.LeaseAdd(lease_, LeaseKind::kBlob, d); }
+  Status Protect(const Digest& d) { return writes_.Protect(LeaseKind::kBlob, d); }
 
   // A file of the archive, in the content store (metadata kept in memory
   // is stored now, as it turns out to be a config).
   Result<Digest> Keep(ArchiveFile& f) {
-    if (!f.stored) {
-      Digest d = Sha256Of(f.data);
-      TRY(Protect(d));
-      TRY(content_.Put(d, f.data));
-      f.stored = d;
-    }
+    if (!f.stored) f.stored = TRY(writes_.PutSmall(f.data));
     return *f.stored;
   }
   Result<std::string> ReadSmall(const std::string& path) {
@@ -269,7 +265,7 @@ class Loader {
     for (size_t i = 0; i < p.layers.size(); i++) {
       diff_ids.push_back(TRY_CTX(ParseDigest(config.diff_ids[i]), "{}: diff_ids", what));
       Digest chain = ChainId(diff_ids);
-      TRY(images_.LeaseAdd(lease_, LeaseKind::kLayer, chain));
+      TRY(writes_.Protect(LeaseKind::kLayer, chain));
       compression.push_back(TRY(DetectCompression(content_, p.layers[i])));
       if (!snapshots_.HasLayer(chain))
         TRY(Unpack(p.layers[i], diff_ids.back(), chain, parent ? &*parent : nullptr));
@@ -351,11 +347,7 @@ class Loader {
                 {"digest", p.config.String()},
                 {"size", TRY(content_.Size(p.config))}}},
               {"layers", std::move(layers)}};
-    std::string bytes = m.dump();
-    Digest d = Sha256Of(bytes);
-    TRY(Protect(d));
-    TRY(content_.Put(d, bytes));
-    p.manifest = d;
+    p.manifest = TRY(writes_.PutSmall(m.dump()));
     return Ok();
   }
 
@@ -364,7 +356,7 @@ class Loader {
   ImageStore& images_;
   const LoadProgressFn& progress_;
   const LoadOptions& options_;
-  std::string lease_;
+  LeasedWrites& writes_;
   ArchiveContents contents_;
 };
 
@@ -374,15 +366,9 @@ Result<std::vector<LoadedImage>> LoadImages(const ContentStore& content, Snapsho
                                             ImageStore& images, const ReadFn& read,
                                             const LoadProgressFn& progress,
                                             const LoadOptions& options) {
-  // Everything the load writes is leased until the images are recorded:
-  // a GC meanwhile keeps it, and a load killed half-way leaves a lease
-  // the next daemon start expires.
-  std::string lease = TRY_CTX(images.CreateLease(), "load");
-  auto result = Loader(content, snapshots, images, progress, options, lease).Run(read);
-  Status dropped = images.DeleteLease(lease);
-  if (!result) return std::unexpected(std::move(result).error().Context("load"));
-  TRY_CTX(dropped, "load");
-  return result;
+  return UnderLease(content, snapshots, images, "load", [&](LeasedWrites& writes) {
+    return Loader(content, snapshots, images, progress, options, writes).Run(read);
+  });
 }
 
 }  // namespace berth::image

@@ -13,6 +13,7 @@
 #include "base/unique_fd.h"
 #include "image/byte_pipe.h"
 #include "image/layer_unpack.h"
+#include "image/leased_writes.h"
 #include "spec/image_spec.h"
 #include "sys/syscalls.h"
 
@@ -115,12 +116,12 @@ class LayerBlobFile {
 class Committer {
  public:
   Committer(const ContentStore& content, Snapshotter& snapshots, ImageStore& images,
-            const CommitOptions& options, std::string lease)
+            const CommitOptions& options, LeasedWrites& writes)
       : content_(content),
         snapshots_(snapshots),
         images_(images),
         options_(options),
-        lease_(std::move(lease)) {}
+        writes_(writes) {}
 
   ~Committer() {
     if (staging_) snapshots_.AbortLayer(std::move(*staging_));
@@ -149,20 +150,15 @@ class Committer {
     // 2. The layer: written once, spooled as the blob and unpacked as the
     // snapshot at the same time.
     TRY(WriteLayer(layer));
-    TRY(Protect(LeaseKind::kBlob, blob_));
+    TRY(writes_.Protect(LeaseKind::kBlob, blob_));
     TRY(spool_->Store());
     diff_ids.push_back(blob_);  // an uncompressed layer: blob digest = diff_id
     Digest chain = ChainId(diff_ids);
-    TRY(Protect(LeaseKind::kLayer, chain));
     LayerStaging staging = std::move(*staging_);
     staging_.reset();
     int64_t layer_bytes = static_cast<int64_t>(stats_.uncompressed_size);
-    if (snapshots_.HasLayer(chain)) {
-      snapshots_.AbortLayer(std::move(staging));
-    } else {
-      TRY(snapshots_.CommitLayer(std::move(staging), chain,
-                                 parent.top_chain ? &*parent.top_chain : nullptr, layer_bytes));
-    }
+    TRY(writes_.StoreLayer(std::move(staging), chain,
+                           parent.top_chain ? &*parent.top_chain : nullptr, layer_bytes));
 
     // 3. The config: docker's commit keeps the parent's and sets what the
     // container made.
@@ -191,7 +187,7 @@ class Committer {
       config["history"] = json::array();
     config["history"].push_back(std::move(history));
     std::string config_bytes = config.dump(-1, ' ', false, json::error_handler_t::replace);
-    Digest id = TRY(PutSmall(config_bytes));
+    Digest id = TRY(writes_.PutSmall(config_bytes));
 
     // 4. The manifest, of the parent's kind, so that the image can be
     // pushed and saved like the parent.
@@ -210,7 +206,7 @@ class Committer {
                        {"digest", id.String()},
                        {"size", static_cast<int64_t>(config_bytes.size())}}},
                      {"layers", std::move(layers)}};
-    Digest manifest_digest = TRY(PutSmall(manifest.dump()));
+    Digest manifest_digest = TRY(writes_.PutSmall(manifest.dump()));
 
     // 5. Record and tag.
     ImageRecord rec;
@@ -231,15 +227,6 @@ class Committer {
   }
 
  private:
-  Status Protect(LeaseKind kind, const Digest& d) { return images_.LeaseAdd(lease_, kind, d); }
-
-  Result<Digest> PutSmall(const std::string& bytes) {
-    Digest d = Sha256Of(bytes);
-    TRY(Protect(LeaseKind::kBlob, d));
-    TRY(content_.Put(d, bytes));
-    return d;
-  }
-
   // The tar goes to the spool on this thread and through a pipe to the
   // unpack on another: the two writes of the layer overlap.
   Status WriteLayer(const LayerSourceFn& layer) {
@@ -280,7 +267,7 @@ class Committer {
   Snapshotter& snapshots_;
   ImageStore& images_;
   const CommitOptions& options_;
-  std::string lease_;
+  LeasedWrites& writes_;
   std::optional<LayerBlobFile> spool_;
   std::optional<LayerStaging> staging_;
   UnpackStats stats_;
@@ -292,12 +279,9 @@ class Committer {
 Result<CommitResult> CommitImage(const ContentStore& content, Snapshotter& snapshots,
                                  ImageStore& images, const LayerSourceFn& layer,
                                  const CommitOptions& options) {
-  std::string lease = TRY_CTX(images.CreateLease(), "commit");
-  auto result = Committer(content, snapshots, images, options, lease).Run(layer);
-  Status dropped = images.DeleteLease(lease);
-  if (!result) return std::unexpected(std::move(result).error().Context("commit"));
-  TRY_CTX(dropped, "commit");
-  return result;
+  return UnderLease(content, snapshots, images, "commit", [&](LeasedWrites& writes) {
+    return Committer(content, snapshots, images, options, writes).Run(layer);
+  });
 }
 
 }  // namespace berth::image

@@ -9,6 +9,7 @@
 #include "image/config_changes.h"
 #include "image/import_source.h"
 #include "image/layer_unpack.h"
+#include "image/leased_writes.h"
 
 namespace berth::image {
 
@@ -51,12 +52,12 @@ LayerTypes TypesFor(Compression c) {
 class Importer {
  public:
   Importer(const ContentStore& content, Snapshotter& snapshots, ImageStore& images,
-           const ImportOptions& options, std::string lease)
+           const ImportOptions& options, LeasedWrites& writes)
       : content_(content),
         snapshots_(snapshots),
         images_(images),
         options_(options),
-        lease_(std::move(lease)) {}
+        writes_(writes) {}
 
   Result<Digest> Run(json container_config, const ReadFn& read) {
     // 1. The layer: one pass over the stream, unpacked into a staging dir
@@ -64,18 +65,12 @@ class Importer {
     TRY(UnpackAndSpool(read));
 
     // 2. Blob and layer into their stores, leased first.
-    TRY(Protect(LeaseKind::kBlob, blob_));
+    TRY(writes_.Protect(LeaseKind::kBlob, blob_));
     TRY(spool_->Store(content_));
-    TRY(Protect(LeaseKind::kLayer, diff_id_));
     LayerStaging staging = std::move(*staging_);
     staging_.reset();
-    if (snapshots_.HasLayer(diff_id_)) {
-      // Imported before (same files, same bytes): share that layer.
-      snapshots_.AbortLayer(std::move(staging));
-    } else {
-      TRY(snapshots_.CommitLayer(std::move(staging), diff_id_, nullptr,
-                                 static_cast<int64_t>(stats_.uncompressed_size)));
-    }
+    TRY(writes_.StoreLayer(std::move(staging), diff_id_, nullptr,
+                           static_cast<int64_t>(stats_.uncompressed_size)));
 
     // 3. The config: platform, now, the diff_id, a history entry with the
     // message, and the container config the changes made.
@@ -95,7 +90,7 @@ class Importer {
     // Bytes of a change that are not UTF-8 become U+FFFD, as Go's JSON
     // encoder (docker) writes them.
     std::string config_bytes = config.dump(-1, ' ', false, json::error_handler_t::replace);
-    Digest id = TRY(PutSmall(config_bytes));
+    Digest id = TRY(writes_.PutSmall(config_bytes));
 
     // 4. The manifest a registry would serve for it, so that it can be
     // pushed and saved like a pulled image.
@@ -110,7 +105,7 @@ class Importer {
                       {{{"mediaType", types.layer},
                         {"digest", blob_.String()},
                         {"size", static_cast<int64_t>(stats_.compressed_size)}}}}};
-    Digest manifest_digest = TRY(PutSmall(manifest.dump()));
+    Digest manifest_digest = TRY(writes_.PutSmall(manifest.dump()));
 
     // 5. Record and tag: from here on the image holds its content.
     ImageRecord rec;
@@ -133,15 +128,6 @@ class Importer {
   }
 
  private:
-  Status Protect(LeaseKind kind, const Digest& d) { return images_.LeaseAdd(lease_, kind, d); }
-
-  Result<Digest> PutSmall(const std::string& bytes) {
-    Digest d = Sha256Of(bytes);
-    TRY(Protect(LeaseKind::kBlob, d));
-    TRY(content_.Put(d, bytes));
-    return d;
-  }
-
   Status UnpackAndSpool(const ReadFn& read) {
     spool_.emplace(TRY(SpooledBlob::Create(content_)));
     staging_.emplace(TRY(snapshots_.PrepareLayer()));
@@ -166,7 +152,7 @@ class Importer {
   Snapshotter& snapshots_;
   ImageStore& images_;
   const ImportOptions& options_;
-  std::string lease_;
+  LeasedWrites& writes_;
   std::optional<SpooledBlob> spool_;
   std::optional<LayerStaging> staging_;
   UnpackStats stats_;
@@ -185,16 +171,10 @@ Result<Digest> ImportImage(const ContentStore& content, Snapshotter& snapshots, 
   if (options.platform.os != "linux")
     return FailAs(EINVAL, "import: operating system {:?} is not supported", options.platform.os);
 
-  // Everything the import writes is leased until the image is recorded: a
-  // GC meanwhile keeps it, and an import killed half-way leaves a lease
-  // that the next daemon start expires.
-  std::string lease = TRY_CTX(images.CreateLease(), "import");
-  auto result =
-      Importer(content, snapshots, images, options, lease).Run(std::move(container_config), read);
-  Status dropped = images.DeleteLease(lease);
-  if (!result) return std::unexpected(std::move(result).error().Context("import"));
-  TRY_CTX(dropped, "import");
-  return result;
+  return UnderLease(content, snapshots, images, "import", [&](LeasedWrites& writes) {
+    return Importer(content, snapshots, images, options, writes)
+        .Run(std::move(container_config), read);
+  });
 }
 
 }  // namespace berth::image

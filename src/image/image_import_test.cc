@@ -25,30 +25,11 @@ namespace {
 using test_blobs::Gzip;
 
 using nlohmann::json;
+using test_blobs::CountEntries;
 
 // A tar of regular files, path -> content, in order.
 std::string Tar(const std::vector<std::pair<std::string, std::string>>& files) {
-  std::string out;
-  archive* a = archive_write_new();
-  archive_write_set_format_pax_restricted(a);
-  auto cb = [](archive*, void* p, const void* buf, size_t n) -> la_ssize_t {
-    static_cast<std::string*>(p)->append(static_cast<const char*>(buf), n);
-    return static_cast<la_ssize_t>(n);
-  };
-  EXPECT_EQ(archive_write_open(a, &out, nullptr, cb, nullptr), ARCHIVE_OK);
-  for (const auto& [path, data] : files) {
-    archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, path.c_str());
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0755);
-    archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
-    EXPECT_EQ(archive_write_header(a, e), ARCHIVE_OK);
-    archive_write_data(a, data.data(), data.size());
-    archive_entry_free(e);
-  }
-  archive_write_close(a);
-  archive_write_free(a);
-  return out;
+  return test_blobs::TarOfFiles(files, 0755);
 }
 
 std::string Xz(const std::string& in) {
@@ -70,16 +51,6 @@ std::string Bzip2(const std::string& in) {
             BZ_OK);
   out.resize(len);
   return out;
-}
-
-size_t CountEntries(const std::string& dir) {
-  size_t n = 0;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d))
-      if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") n++;
-    ::closedir(d);
-  }
-  return n;
 }
 
 class ImportTest : public ::testing::Test {

@@ -1,8 +1,11 @@
 // Test-only helpers that make blobs for the image tests: random bytes,
-// gzip streams and scratch directories. Header-only so that any test
+// gzip streams, tars of files and scratch directories. Header-only so that any test
 // binary of src/image can use them; not part of berth_image.
 #pragma once
 
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -10,6 +13,8 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -52,6 +57,44 @@ inline std::string MakeDir(const std::string& name) {
   std::string tmpl = "/tmp/berth-" + name + "-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
   return tmpl;
+}
+
+// A tar (pax) of regular files with `mode`, path -> content, in order.
+inline std::string TarOfFiles(const std::vector<std::pair<std::string, std::string>>& files,
+                              int mode) {
+  std::string out;
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  auto cb = [](archive*, void* p, const void* buf, size_t n) -> la_ssize_t {
+    static_cast<std::string*>(p)->append(static_cast<const char*>(buf), n);
+    return static_cast<la_ssize_t>(n);
+  };
+  EXPECT_EQ(archive_write_open(a, &out, nullptr, cb, nullptr), ARCHIVE_OK);
+  for (const auto& [path, data] : files) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, path.c_str());
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, mode);
+    archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+    EXPECT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+    archive_write_data(a, data.data(), data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
+// How many entries `dir` holds (0 when it does not exist): what a store
+// directory keeps after a failed or undone operation.
+inline size_t CountEntries(const std::string& dir) {
+  size_t n = 0;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") n++;
+    ::closedir(d);
+  }
+  return n;
 }
 
 }  // namespace berth::image::test_blobs

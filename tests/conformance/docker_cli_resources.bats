@@ -9,30 +9,20 @@
 load ../integration/daemon_helpers
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v docker >/dev/null || skip "no docker CLI"
-  command -v busybox >/dev/null || skip "no busybox"
   [ -d /sys/fs/cgroup/memory ] || skip "needs the cgroup v1 memory controller"
-  T=$(mktemp -d /tmp/berth-dkr-XXXXXX)
-  export T
-  busybox_rootfs_tar "$T/rootfs.tar"
+  daemon_suite_setup dkr docker
 }
 
 teardown_file() {
-  [ -n "${T:-}" ] || return 0
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 setup() {
-  rm -rf "$T/data" "$T/run" "$T/berthd.log"
-  start_berthd
-  export DOCKER_HOST=unix://$SOCK
-  docker import "$T/rootfs.tar" bb:1 >/dev/null
+  docker_test_setup
 }
 
 teardown() {
-  stop_berthd_and_containers
-  rm -rf "$T/data" "$T/run"
+  daemon_test_teardown
 }
 
 # cg CONTROLLER NAME FILE: the container's cgroup file.

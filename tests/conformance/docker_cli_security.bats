@@ -10,12 +10,7 @@
 load ../integration/daemon_helpers
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v docker >/dev/null || skip "no docker CLI"
-  command -v busybox >/dev/null || skip "no busybox"
-  T=$(mktemp -d /tmp/berth-dks-XXXXXX)
-  export T
-  busybox_rootfs_tar "$T/rootfs.tar"
+  daemon_suite_setup dks docker
   start_berthd
   export DATA SOCK DOCKER_HOST=unix://$SOCK
   docker import "$T/rootfs.tar" bb:1 >/dev/null
@@ -24,7 +19,7 @@ setup_file() {
 teardown_file() {
   [ -n "${T:-}" ] || return 0
   stop_berthd_and_containers
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 teardown() {

@@ -12,24 +12,19 @@ SUB=362144
 SUBLEN=65536
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v docker >/dev/null || skip "no docker CLI"
-  command -v busybox >/dev/null || skip "no busybox"
   getent passwd bin >/dev/null || skip "no user bin"
-  T=$(mktemp -d /tmp/berth-dku-XXXXXX)
-  export T
+  daemon_suite_setup dku docker
   # A remapped container's root resolves its rootfs under the data root
   # from inside its user namespace: the path must be searchable by others,
   # as /var/lib/berth is (mktemp makes $T 0700).
   chmod 711 "$T"
-  busybox_rootfs_tar "$T/rootfs.tar"
   add_subids bin "$SUB" "$SUBLEN"
 }
 
 teardown_file() {
   [ -n "${T:-}" ] || return 0
   remove_subids
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 setup() {
@@ -40,8 +35,7 @@ setup() {
 }
 
 teardown() {
-  stop_berthd_and_containers
-  rm -rf "$T/data" "$T/run"
+  daemon_test_teardown
 }
 
 @test "docker info and docker run under userns-remap" {

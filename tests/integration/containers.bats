@@ -9,27 +9,19 @@
 load daemon_helpers
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v busybox >/dev/null || skip "no busybox"
-  T=$(mktemp -d /tmp/berth-ctr-XXXXXX)
-  export T
-  busybox_rootfs_tar "$T/rootfs.tar"
+  daemon_suite_setup ctr
 }
 
 teardown_file() {
-  [ -n "${T:-}" ] || return 0
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 setup() {
-  rm -rf "$T/data" "$T/run" "$T/berthd.log"
-  start_berthd
-  b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
+  daemon_test_setup
 }
 
 teardown() {
-  stop_berthd_and_containers
-  rm -rf "$T/data" "$T/run"
+  daemon_test_teardown
 }
 
 # state NAME: the container's State.Status through the API.

@@ -10,29 +10,24 @@
 load daemon_helpers
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v busybox >/dev/null || skip "no busybox"
-  T=$(mktemp -d /tmp/berth-cpc-XXXXXX)
-  export T
-  busybox_rootfs_tar "$T/rootfs.tar"
+  daemon_suite_setup cpc
 }
 
 teardown_file() {
   [ -n "${T:-}" ] || return 0
   rm -f "/berth-cp-canary-${T##*-}" "/berth-cp-written-${T##*-}"
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 setup() {
-  rm -rf "$T/data" "$T/run" "$T/berthd.log" "$T/out" "$T/host"
+  rm -rf "$T/out" "$T/host"
   mkdir -p "$T/out" "$T/host"
-  start_berthd
-  b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
+  daemon_test_setup
 }
 
 teardown() {
-  stop_berthd_and_containers
-  rm -rf "$T/data" "$T/run" "$T/out" "$T/host"
+  daemon_test_teardown
+  rm -rf "$T/out" "$T/host"
 }
 
 # sleeper NAME: a running container that waits.

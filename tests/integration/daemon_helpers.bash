@@ -193,3 +193,46 @@ stop_berthd_and_containers() {
     umount -l "$m" 2>/dev/null || true
   done
 }
+
+# The four hooks most daemon suites share. A file's setup_file calls
+# daemon_suite_setup NAME [COMMAND...]: as root, with busybox and each
+# COMMAND on the PATH (or every test skips), a temp dir $T (/tmp/berth-NAME-*)
+# holding the busybox rootfs tar. Each test then gets a fresh berthd with
+# that rootfs imported as bb:1 (daemon_test_setup, through berth with CMD sh;
+# docker_test_setup, through the docker CLI with DOCKER_HOST set to berthd
+# and any import options given), removed with its containers and state by
+# daemon_test_teardown.
+daemon_suite_setup() {
+  local name=$1 c
+  shift
+  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
+  for c in busybox "$@"; do
+    command -v "$c" >/dev/null || skip "no $c"
+  done
+  T=$(mktemp -d "/tmp/berth-$name-XXXXXX")
+  export T
+  busybox_rootfs_tar "$T/rootfs.tar"
+}
+
+daemon_suite_teardown() {
+  [ -n "${T:-}" ] || return 0
+  rm -rf "$T"
+}
+
+daemon_test_setup() {
+  rm -rf "$T/data" "$T/run" "$T/berthd.log"
+  start_berthd
+  b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
+}
+
+docker_test_setup() {
+  rm -rf "$T/data" "$T/run" "$T/berthd.log"
+  start_berthd
+  export DOCKER_HOST=unix://$SOCK
+  docker import "$@" "$T/rootfs.tar" bb:1 >/dev/null
+}
+
+daemon_test_teardown() {
+  stop_berthd_and_containers
+  rm -rf "$T/data" "$T/run"
+}

@@ -10,27 +10,19 @@
 load daemon_helpers
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v busybox >/dev/null || skip "no busybox"
-  T=$(mktemp -d /tmp/berth-life-XXXXXX)
-  export T
-  busybox_rootfs_tar "$T/rootfs.tar"
+  daemon_suite_setup life
 }
 
 teardown_file() {
-  [ -n "${T:-}" ] || return 0
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 setup() {
-  rm -rf "$T/data" "$T/run" "$T/berthd.log"
-  start_berthd
-  b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
+  daemon_test_setup
 }
 
 teardown() {
-  stop_berthd_and_containers
-  rm -rf "$T/data" "$T/run"
+  daemon_test_teardown
 }
 
 # field NAME JQ: a field of the container's inspect JSON.
@@ -157,6 +149,13 @@ cpu_ticks() {
   [ "$n" -le 7 ]
   [ $((after - before)) -lt 100 ]
   # While it waits it shows as restarting; stop cancels the wait.
+  until_field loop .State.Restarting true
+  # rm without -f is refused while it waits (a restart may come between
+  # the two calls: then it is refused as running), as docker refuses it.
+  run b rm loop
+  [ "$status" -ne 0 ]
+  [[ "$output" =~ "You cannot remove a "(restarting|running)" container" ]]
+  [ "$(field loop .Name)" = /loop ]
   until_field loop .State.Restarting true
   run b ps
   [[ "$output" == *"Restarting (1)"* ]]
@@ -297,4 +296,25 @@ cpu_ticks() {
   # top still works.
   run b top idle
   [[ "$output" == *"sleep 1000"* ]]
+}
+
+@test "streamed stats without names follow containers started and stopped meanwhile" {
+  b run -d --name first bb:1 sleep 1000 >/dev/null
+  b stats --format '{{.Name}}' >>"$T/stats.out" 2>&1 &
+  spid=$!
+  wait_for grep -qx first "$T/stats.out"
+  b run -d --name second bb:1 sleep 1000 >/dev/null
+  wait_for grep -qx second "$T/stats.out"
+  b stop -t 0 first >/dev/null
+  # A redraw after the stop lists second alone.
+  : >"$T/stats.out"
+  for _ in $(seq 50); do
+    sleep 0.2
+    out=$(tail -n 4 "$T/stats.out")
+    [[ "$out" == *second* && "$out" != *first* ]] && break
+  done
+  kill "$spid"
+  wait "$spid" || true
+  [[ "$out" == *second* ]]
+  [[ "$out" != *first* ]]
 }

@@ -10,28 +10,20 @@
 load daemon_helpers
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v busybox >/dev/null || skip "no busybox"
   [ -d /sys/fs/cgroup/memory ] || skip "needs the cgroup v1 memory controller"
-  T=$(mktemp -d /tmp/berth-res-XXXXXX)
-  export T
-  busybox_rootfs_tar "$T/rootfs.tar"
+  daemon_suite_setup res
 }
 
 teardown_file() {
-  [ -n "${T:-}" ] || return 0
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 setup() {
-  rm -rf "$T/data" "$T/run" "$T/berthd.log"
-  start_berthd
-  b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
+  daemon_test_setup
 }
 
 teardown() {
-  stop_berthd_and_containers
-  rm -rf "$T/data" "$T/run"
+  daemon_test_teardown
 }
 
 id_of() { api GET "/containers/$1/json" | jq -r .Id; }

@@ -10,11 +10,7 @@
 load daemon_helpers
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v busybox >/dev/null || skip "no busybox"
-  T=$(mktemp -d /tmp/berth-sec-XXXXXX)
-  export T
-  busybox_rootfs_tar "$T/rootfs.tar"
+  daemon_suite_setup sec
   start_berthd
   export DATA SOCK
   b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
@@ -23,7 +19,7 @@ setup_file() {
 teardown_file() {
   [ -n "${T:-}" ] || return 0
   stop_berthd_and_containers
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 teardown() {

@@ -15,23 +15,19 @@ SUB=231072 # the first host id of the test range
 SUBLEN=65536
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v busybox >/dev/null || skip "no busybox"
   getent passwd daemon >/dev/null || skip "no user daemon"
-  T=$(mktemp -d /tmp/berth-uns-XXXXXX)
-  export T
+  daemon_suite_setup uns
   # A remapped container's root resolves its rootfs under the data root
   # from inside its user namespace: the path must be searchable by others,
   # as /var/lib/berth is (mktemp makes $T 0700).
   chmod 711 "$T"
-  busybox_rootfs_tar "$T/rootfs.tar"
   add_subids daemon "$SUB" "$SUBLEN"
 }
 
 teardown_file() {
   [ -n "${T:-}" ] || return 0
   remove_subids
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 setup() {
@@ -39,8 +35,7 @@ setup() {
 }
 
 teardown() {
-  stop_berthd_and_containers
-  rm -rf "$T/data" "$T/run"
+  daemon_test_teardown
 }
 
 remapped_daemon() {

@@ -12,11 +12,7 @@
 load daemon_helpers
 
 setup_file() {
-  [ "$(id -u)" -eq 0 ] || skip "daemon tests need root"
-  command -v busybox >/dev/null || skip "no busybox"
-  T=$(mktemp -d /tmp/berth-vol-XXXXXX)
-  export T
-  busybox_rootfs_tar "$T/rootfs.tar"
+  daemon_suite_setup vol
   # The image's /data, seeded into volumes: a file with its own owner
   # and mode, a directory, and a symlink that points out of the root.
   mkdir -p "$T/extra/data/sub"
@@ -29,21 +25,19 @@ setup_file() {
 }
 
 teardown_file() {
-  [ -n "${T:-}" ] || return 0
-  rm -rf "$T"
+  daemon_suite_teardown
 }
 
 setup() {
-  rm -rf "$T/data" "$T/run" "$T/berthd.log" "$T/host"
+  rm -rf "$T/host"
   mkdir -p "$T/host"
-  start_berthd
-  b import -c 'CMD ["sh"]' "$T/rootfs.tar" bb:1 >/dev/null
+  daemon_test_setup
   b import -c 'CMD ["sh"]' -c 'VOLUME /data' "$T/rootfs.tar" bbv:1 >/dev/null
 }
 
 teardown() {
-  stop_berthd_and_containers
-  rm -rf "$T/data" "$T/run" "$T/host"
+  daemon_test_teardown
+  rm -rf "$T/host"
 }
 
 # nothing_created: no container and no volume exist.
@@ -82,6 +76,14 @@ nothing_created() {
     '.[] | select(.Destination == "/n") | .Type == "volume" and .Name == "named1" and .Driver == "local" and .Source == ($d + "/volumes/named1/_data") and .RW == true'
   echo "$m" | jq -e '.[] | select(.Destination == "/data") | .Type == "volume" and (.Name | length) == 64'
   api GET /containers/insp/json | jq -e '.HostConfig.Binds | length == 2'
+  # The volumes exist from create on (docker makes them at create): the
+  # named one and the image's anonymous one, both in use by insp.
+  anon=$(echo "$m" | jq -r '.[] | select(.Destination == "/data") | .Name')
+  b volume inspect named1 "$anon" >/dev/null
+  [ -d "$T/data/volumes/named1/_data" ]
+  run b volume rm named1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"volume is in use"* ]]
 }
 
 @test "--tmpfs and --mount type=tmpfs: size and mode seen inside" {
@@ -152,6 +154,16 @@ nothing_created() {
   run b run --rm --volumes-from nosuch bb:1 true
   [ "$status" -ne 0 ]
   [[ "$output" == *"No such container: nosuch"* ]]
+  # inspect's Mounts lists what it takes from src.
+  b create --name vf2 --volumes-from src:ro bb:1 >/dev/null
+  api GET /containers/vf2/json | jq -e '.Mounts[] | select(.Destination == "/s") | .Name == "shared" and .RW == false'
+  api GET /containers/vf2/json | jq -e --arg h "$T/host" '.Mounts[] | select(.Destination == "/h") | .Source == $h'
+  # Refused at create, as docker does: no container is left.
+  run b create --name vf --volumes-from nosuch bb:1 true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"No such container: nosuch"* ]]
+  run b inspect vf
+  [ "$status" -ne 0 ]
 }
 
 @test "the local driver's tmpfs option: mounted for its containers, unmounted when unused" {
@@ -164,6 +176,11 @@ nothing_created() {
   b rm -f user1 >/dev/null
   run grep -q " $T/data/volumes/tv/_data " /proc/mounts
   [ "$status" -eq 1 ]
+  # Unmounted when its last user exits too, though that container remains.
+  b run --name user2 -v tv:/m bb:1 sh -c 'grep -c " /m " /proc/mounts' >/dev/null
+  run grep -q " $T/data/volumes/tv/_data " /proc/mounts
+  [ "$status" -eq 1 ]
+  b rm user2 >/dev/null
   b volume inspect tv | jq -e '.[0].Options == {"type": "tmpfs", "device": "tmpfs", "o": "size=10m"}'
   b volume rm tv
 }

@@ -177,15 +177,26 @@ void AddStatsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
   cmd->add_option("CONTAINER", f->containers, "containers");
   cmd->callback([=, &o] {
     *a = [=, &o]() -> int {
-      // The containers: those named, else the running ones (all with -a).
-      std::vector<std::string> names = f->containers;
-      if (names.empty()) {
+      // The containers: those named, else the running ones (all with -a),
+      // listed again at each redraw of a stream so that containers started
+      // meanwhile appear and removed (or, without -a, stopped) ones go, as
+      // docker's CLI follows them.
+      bool follow = f->containers.empty();
+      auto list = [&o, f]() -> Result<std::vector<std::string>> {
         auto r = o.Client().Call("GET", f->all ? "/containers/json?all=1" : "/containers/json");
-        if (!r) return LocalError(r.error());
-        if (r->status != 200) return DaemonError(*r);
-        json list = json::parse(r->body, nullptr, false);
-        if (list.is_array())
-          for (const json& c : list) names.push_back(StrField(c, "Id").substr(0, 12));
+        if (!r) return std::unexpected(std::move(r).error());
+        if (r->status != 200) return Fail("Error response from daemon: {}", r->ErrorMessage());
+        std::vector<std::string> ids;
+        json all = json::parse(r->body, nullptr, false);
+        if (all.is_array())
+          for (const json& c : all) ids.push_back(StrField(c, "Id").substr(0, 12));
+        return ids;
+      };
+      std::vector<std::string> names = f->containers;
+      if (follow) {
+        auto ids = list();
+        if (!ids) return LocalError(ids.error());
+        names = *ids;
       }
       // What the per-container threads collect; shared with them, since a
       // streaming one only ends with the process.
@@ -197,7 +208,7 @@ void AddStatsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
         size_t ended = 0;
       };
       auto c = std::make_shared<Collected>();
-      for (const std::string& name : names) {
+      auto watch = [c, f, &o](const std::string& name) {
         std::thread([c, f, &o, name] {
           std::string q = ContainerPath(name) + "/stats?stream=" + (f->no_stream ? "0" : "1");
           auto r = o.Client().Stream("GET", q, [&](std::string_view line) -> Status {
@@ -216,7 +227,8 @@ void AddStatsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
           c->ended++;
           c->cv.notify_all();
         }).detach();
-      }
+      };
+      for (const std::string& name : names) watch(name);
       std::unique_lock lock(c->mu);
       if (f->no_stream) {
         c->cv.wait(lock, [&] { return c->ended == names.size(); });
@@ -231,11 +243,27 @@ void AddStatsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
         return 0;
       }
       // Streamed: the screen redrawn every half second until interrupted
-      // (or every stream has failed).
+      // (or, for named containers, every stream has failed).
       bool tty = ::isatty(1) == 1;
       for (;;) {
         c->cv.wait_for(lock, std::chrono::milliseconds(500));
-        if (!names.empty() && c->errors.size() == names.size()) {
+        if (follow) {
+          lock.unlock();
+          auto ids = list();
+          lock.lock();
+          if (ids) {
+            for (const std::string& id : *ids)
+              if (std::find(names.begin(), names.end(), id) == names.end()) {
+                names.push_back(id);
+                watch(id);
+              }
+            std::erase_if(names, [&](const std::string& n) {
+              if (std::find(ids->begin(), ids->end(), n) != ids->end()) return false;
+              c->fields.erase(n);
+              return true;
+            });
+          }
+        } else if (!names.empty() && c->errors.size() == names.size()) {
           for (const auto& [n, e] : c->errors) std::fprintf(stderr, "%s\n", e.c_str());
           return 1;
         }

@@ -1,13 +1,13 @@
 // berth image prune [-a] [-f]: POST /images/prune, after docker's
 // confirmation prompt unless --force.
 #include <cstdio>
-#include <iostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/client/commands.h"
 #include "cli/client/json_fields.h"
+#include "cli/client/prune.h"
 #include "cli/client/units.h"
 
 namespace berth::cli {
@@ -19,15 +19,10 @@ void AddPruneCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
   cmd->add_flag("-f,--force", *force, "do not prompt for confirmation");
   cmd->callback([=, &o] {
     *a = [=, &o]() -> int {
-      if (!*force) {
-        std::printf(
-            "WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
-            *all ? "images without at least one container associated to them" : "dangling images");
-        std::fflush(stdout);
-        std::string answer;
-        std::getline(std::cin, answer);
-        if (answer != "y" && answer != "Y") return 0;
-      }
+      if (!*force && !ConfirmPrune(*all ? "all images without at least one container "
+                                          "associated to them"
+                                        : "all dangling images"))
+        return 0;
       std::string q = "/images/prune";
       if (*all) q += "?filters=" + UrlEncode(R"({"dangling":["false"]})");
       auto r = o.Client().Call("POST", q);

@@ -1,15 +1,8 @@
 // berth volume prune [-a] [-f] [--filter K=V]: POST /volumes/prune. As
 // docker 23+, only anonymous volumes go unless -a (the daemon's API 1.42
 // rule; docker 20.10's CLI, on API 1.41, takes every unused volume).
-#include <cstdio>
-#include <iostream>
-
-#include <nlohmann/json.hpp>
-
 #include "cli/client/commands.h"
-#include "cli/client/container_format.h"
-#include "cli/client/json_fields.h"
-#include "cli/client/units.h"
+#include "cli/client/prune.h"
 
 namespace berth::cli {
 
@@ -24,38 +17,11 @@ void AddVolumePruneCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) 
       ->allow_extra_args(false);
   cmd->callback([=, &o] {
     *a = [=, &o]() -> int {
-      if (!*force) {
-        std::printf(
-            "WARNING! This will remove all local volumes not used by at least one container.\n"
-            "Are you sure you want to continue? [y/N] ");
-        std::fflush(stdout);
-        std::string answer;
-        std::getline(std::cin, answer);
-        if (answer != "y" && answer != "Y") return 0;
-      }
+      if (!*force && !ConfirmPrune("all local volumes not used by at least one container"))
+        return 0;
       std::vector<std::string> f = *filters;
       if (*all) f.push_back("all=true");
-      std::string q = "/volumes/prune";
-      if (!f.empty()) {
-        auto fj = FiltersJson(f);
-        if (!fj) return LocalError(fj.error());
-        q += "?filters=" + UrlEncode(*fj);
-      }
-      auto r = o.Client().Call("POST", q);
-      if (!r) return LocalError(r.error());
-      if (r->status != 200) return DaemonError(*r);
-      auto j = nlohmann::json::parse(r->body, nullptr, false);
-      if (j.is_object() && j.contains("VolumesDeleted") && j["VolumesDeleted"].is_array() &&
-          !j["VolumesDeleted"].empty()) {
-        std::printf("Deleted Volumes:\n");
-        for (const auto& n : j["VolumesDeleted"])
-          if (n.is_string()) std::printf("%s\n", n.get<std::string>().c_str());
-        std::printf("\n");
-      }
-      std::printf(
-          "Total reclaimed space: %s\n",
-          HumanSizeWithPrecision(static_cast<double>(IntField(j, "SpaceReclaimed")), 4).c_str());
-      return 0;
+      return PostPrune(o, "/volumes/prune", f, "VolumesDeleted", "Volumes");
     };
   });
 }
