@@ -300,7 +300,9 @@ cpu_ticks() {
 
 @test "streamed stats without names follow containers started and stopped meanwhile" {
   b run -d --name first bb:1 sleep 1000 >/dev/null
-  b stats --format '{{.Name}}' >>"$T/stats.out" 2>&1 &
+  # The client itself in the background (not through b, whose subshell
+  # would be what kill stops).
+  "$BERTH" -H "unix://$SOCK" stats --format '{{.Name}}' >>"$T/stats.out" 2>&1 &
   spid=$!
   wait_for grep -qx first "$T/stats.out"
   b run -d --name second bb:1 sleep 1000 >/dev/null
@@ -313,8 +315,12 @@ cpu_ticks() {
     out=$(tail -n 4 "$T/stats.out")
     [[ "$out" == *second* && "$out" != *first* ]] && break
   done
-  kill "$spid"
-  wait "$spid" || true
   [[ "$out" == *second* ]]
   [[ "$out" != *first* ]]
+  # A stream with no daemon left ends with an error.
+  stop_berthd_and_containers
+  wait_for sh -c "! kill -0 $spid 2>/dev/null"
+  rc=0
+  wait "$spid" || rc=$?
+  [ "$rc" -eq 1 ]
 }

@@ -251,18 +251,18 @@ void AddStatsCommand(CLI::App& parent, ClientOptions& o, ClientAction* a) {
           lock.unlock();
           auto ids = list();
           lock.lock();
-          if (ids) {
-            for (const std::string& id : *ids)
-              if (std::find(names.begin(), names.end(), id) == names.end()) {
-                names.push_back(id);
-                watch(id);
-              }
-            std::erase_if(names, [&](const std::string& n) {
-              if (std::find(ids->begin(), ids->end(), n) != ids->end()) return false;
-              c->fields.erase(n);
-              return true;
-            });
-          }
+          // The daemon gone (or failing): the stream ends, as docker's does.
+          if (!ids) return LocalError(ids.error());
+          for (const std::string& id : *ids)
+            if (std::find(names.begin(), names.end(), id) == names.end()) {
+              names.push_back(id);
+              watch(id);
+            }
+          std::erase_if(names, [&](const std::string& n) {
+            if (std::find(ids->begin(), ids->end(), n) != ids->end()) return false;
+            c->fields.erase(n);
+            return true;
+          });
         } else if (!names.empty() && c->errors.size() == names.size()) {
           for (const auto& [n, e] : c->errors) std::fprintf(stderr, "%s\n", e.c_str());
           return 1;
