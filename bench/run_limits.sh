@@ -39,7 +39,7 @@ jq -r --arg base "${base:-}" '.results[] |
 bm=$(jq -r '[.results[] | select(.command == "berth") | .median][0] // empty' "$W/h.json")
 if [ -n "$bm" ] && [ -n "$base" ]; then
   echo
-  awk -v m="$bm" -v d="$base" 'BEGIN {printf "docker / berth: %.1fx (target: at least 3x): %s.\n", d / m, d / m >= 3 ? "met" : "not met"}'
+  awk -v m="$bm" -v d="$base" 'BEGIN {printf "docker / berth: %.1fx (target: at least 3x): %s.\n", d / m, (d / m >= 3 ? "met" : "not met")}'
 fi
 echo
 echo "Commands (as hyperfine ran them; \$W is the temp dir):"

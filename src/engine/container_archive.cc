@@ -115,6 +115,7 @@ Status ContainerService::ExtractToDir(const std::string& name_or_id, const std::
   }
   image::UnpackOptions uo;
   uo.plain_files = true;
+  uo.digests = false;
   uo.no_overwrite_dir_non_dir = options.no_overwrite_dir_non_dir;
   if (options.copy_uid_gid) {
     // The container's user, from its own passwd and group files read as

@@ -156,7 +156,10 @@ constexpr size_t kTarBlocks = 4;
 
 class TarSource {
  public:
-  explicit TarSource(Decompressor& dec) : dec_(dec) {
+  // hash: whether the uncompressed stream is hashed (the diff_id); a
+  // stream that turns out uncompressed is not, its blob digest being the
+  // same.
+  TarSource(Decompressor& dec, bool hash) : dec_(dec), hash_(hash) {
     for (size_t i = 0; i < kTarBlocks; ++i)
       free_.push_back(std::unique_ptr<char[]>(new char[kTarBufSize]));
     thread_ = std::thread([this] { Produce(); });
@@ -223,7 +226,7 @@ class TarSource {
       auto n = dec_.Read(buf.get(), kTarBufSize);
       Block b;
       if (n) {
-        diff_id_.Update(buf.get(), *n);
+        if (hash_ && dec_.compression() != Compression::kNone) diff_id_.Update(buf.get(), *n);
         b.len = *n;
         b.data = std::move(buf);
       } else {
@@ -240,6 +243,7 @@ class TarSource {
   }
 
   Decompressor& dec_;
+  bool hash_;
   Sha256 diff_id_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -356,12 +360,12 @@ Result<UnpackStats> Unpacker::Run(const ReadFn& read_compressed, int rootfd) {
   ReadFn hashed = [&](char* buf, size_t len) -> Result<size_t> {
     size_t n = TRY(read_compressed(buf, len));
     if (n > len) return Fail("layer source returned {} bytes for a {}-byte read", n, len);
-    blob.Update(buf, n);
+    if (options_.digests) blob.Update(buf, n);
     return n;
   };
   auto dec = Decompressor::Create(std::move(hashed), options_.max_uncompressed_bytes);
   if (!dec) return std::unexpected(LayerError(std::move(dec).error()));
-  TarSource source(*dec);
+  TarSource source(*dec, options_.digests);
   source_ = &source;
 
   // libarchive as a tar parser only: no decompression filters (ours bound
@@ -402,8 +406,11 @@ Result<UnpackStats> Unpacker::Run(const ReadFn& read_compressed, int rootfd) {
   }
   source.Stop();
 
-  stats_.blob_digest = blob.Finish();
-  stats_.diff_id = source.DiffId();
+  if (options_.digests) {
+    stats_.blob_digest = blob.Finish();
+    stats_.diff_id =
+        dec->compression() == Compression::kNone ? stats_.blob_digest : source.DiffId();
+  }
   stats_.compressed_size = dec->in_total();
   stats_.uncompressed_size = dec->out_total();
   stats_.compression = dec->compression();
