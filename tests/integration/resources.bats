@@ -45,7 +45,7 @@ need_v1() {
   wait_status "$CID" stopped
   # The kernel signals the victim before it counts the kill, so a loaded
   # machine can show the container stopped a moment before the count.
-  for _ in $(seq 20); do
+  for _ in $(seq 100); do
     grep -q '^oom_kill [1-9]' "$d/memory.oom_control" && break
     sleep 0.1
   done
