@@ -354,6 +354,19 @@ TEST_F(LayerUnpackTest, ZstdAndPlainTarWork) {
   EXPECT_EQ(Slurp(root_ + "/p"), "plain");
 }
 
+TEST_F(LayerUnpackTest, WithoutDigestsNothingIsHashedButAllIsUnpacked) {
+  std::string tar = BuildTar({{.path = "n", .data = "no hash"}});
+  std::string gz = Gzip(tar);
+  UnpackOptions opts;
+  opts.digests = false;
+  auto r = Unpack(gz, opts);
+  ASSERT_TRUE(r) << r.error().What();
+  EXPECT_EQ(r->blob_digest, Digest{});
+  EXPECT_EQ(r->diff_id, Digest{});
+  EXPECT_EQ(r->uncompressed_size, tar.size());
+  EXPECT_EQ(Slurp(root_ + "/n"), "no hash");
+}
+
 // GNU tar's own format (long names, sparse files, non-ASCII names), made
 // by /bin/tar and gzip as a docker build host would.
 TEST_F(LayerUnpackTest, GnuTarOutputUnpacks) {
