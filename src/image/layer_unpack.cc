@@ -299,6 +299,8 @@ class Unpacker {
   Status Entry(archive_entry* e);
   Status Whiteout(const Components& c);
   Status RegularFile(int pfd, const std::string& name, const Meta& m, archive_entry* e);
+  // Its content, owner, mode, xattrs and times, into the new file `fd`.
+  Status FillFile(int fd, int pfd, const std::string& name, const Meta& m, archive_entry* e);
   Status Directory(int pfd, const std::string& name, std::string path, const Meta& m,
                    archive_entry* e);
   Status Symlink(int pfd, const std::string& name, const Meta& m, archive_entry* e);
@@ -495,12 +497,22 @@ Status Unpacker::RegularFile(int pfd, const std::string& name, const Meta& m, ar
     fd = create();
   }
   if (!fd) return FailErrno("create file");
-  TRY(WriteData(fd.get(), e));
-  if (!OwnedAlready(m)) TRY(Chown(fd.get(), nullptr, m));
-  if (::fchmod(fd.get(), m.mode) != 0) return FailErrno("chmod {:04o}", m.mode);
+  Status st = FillFile(fd.get(), pfd, name, m, e);
+  // A file cut short (the stream broke mid-data, as when cp's client
+  // stops) is not left behind looking whole: the name was ours, made just
+  // now with O_EXCL.
+  if (!st) (void)::unlinkat(pfd, name.c_str(), 0);
+  return st;
+}
+
+Status Unpacker::FillFile(int fd, int pfd, const std::string& name, const Meta& m,
+                          archive_entry* e) {
+  TRY(WriteData(fd, e));
+  if (!OwnedAlready(m)) TRY(Chown(fd, nullptr, m));
+  if (::fchmod(fd, m.mode) != 0) return FailErrno("chmod {:04o}", m.mode);
   // After chown and the data: both clear security.capability.
-  TRY(SetXattrs(e, fd.get(), pfd, name));
-  if (::futimens(fd.get(), m.times) != 0) return FailErrno("set times");
+  TRY(SetXattrs(e, fd, pfd, name));
+  if (::futimens(fd, m.times) != 0) return FailErrno("set times");
   return Ok();
 }
 

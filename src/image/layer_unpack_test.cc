@@ -13,6 +13,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -598,6 +599,26 @@ TEST_F(LayerUnpackTest, ReadErrorsFromTheSourceAreReported) {
   auto r = UnpackLayer(failing, rootfd_.get(), {.layer = "sha256:abc"});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().What(), "layer sha256:abc: registry: connection reset");
+}
+
+// A stream that breaks in the middle of a file's data (cp's client
+// stopping) keeps the files that came whole and not the one cut short.
+TEST_F(LayerUnpackTest, AFileCutShortByABrokenStreamIsNotLeft) {
+  std::string big(3 << 20, 'x');
+  std::string tar = BuildTar({{.path = "whole", .data = "complete"}, {.path = "cut", .data = big}});
+  size_t stop = tar.size() / 2, pos = 0;  // halfway through "cut"'s data
+  ReadFn breaking = [&](char* buf, size_t len) -> Result<size_t> {
+    if (pos >= stop) return Fail("client went away");
+    size_t n = std::min(len, stop - pos);
+    std::memcpy(buf, tar.data() + pos, n);
+    pos += n;
+    return n;
+  };
+  auto r = UnpackLayer(breaking, rootfd_.get(), {.layer = "copy", .digests = false});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().What(), "layer copy: client went away");
+  EXPECT_EQ(Slurp(root_ + "/whole"), "complete");
+  EXPECT_NE(::access((root_ + "/cut").c_str(), F_OK), 0);
 }
 
 // Without privilege (rootless), what needs root is skipped, not fatal.

@@ -85,6 +85,31 @@ sleeper() {
   [ "$(b exec c1 sh -c 'test -d /tmp && echo dir')" = dir ]
 }
 
+@test "cp into a container of a tree with an unreadable file: an error naming it, no file cut short" {
+  sleeper c1
+  mkdir -p "$T/host/dir/zz"
+  head -c 3000000 /dev/urandom >"$T/host/dir/big"
+  echo s >"$T/host/dir/zz/secret"
+  chmod 000 "$T/host/dir/zz/secret"
+  # Root without the capabilities that read past file modes: the client
+  # cannot open "secret" and stops in the middle of its upload.
+  run setpriv --bounding-set -dac_override,-dac_read_search "$BERTH" -H "unix://$SOCK" \
+    cp "$T/host/dir" c1:/hd
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"secret"*"Permission denied"* ]]
+  [ "${#lines[@]}" -eq 1 ]
+  # What arrived whole stays; a file the broken upload cut short does not.
+  run b exec c1 sh -c 'test ! -e /hd/big || wc -c </hd/big'
+  [ "$status" -eq 0 ]
+  [ -z "$output" ] || [ "$output" -eq 3000000 ]
+  [ "$(b exec c1 sh -c 'test -e /hd/zz/secret && echo there || echo absent')" = absent ]
+  # The daemon and the container are fine: the same copy without the
+  # unreadable file goes through.
+  rm -f "$T/host/dir/zz/secret"
+  b cp "$T/host/dir" c1:/again
+  [ "$(b exec c1 md5sum /again/big | cut -d' ' -f1)" = "$(md5sum <"$T/host/dir/big" | cut -d' ' -f1)" ]
+}
+
 @test "cp works on a stopped container in both directions and leaves nothing mounted" {
   b run --name st bb:1 sh -c 'echo before > /kept' >/dev/null
   b cp st:/kept "$T/out/kept"

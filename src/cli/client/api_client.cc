@@ -86,12 +86,47 @@ http::request<http::string_body> NewRequest(std::string_view method, const std::
 
 }  // namespace
 
-Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& path_and_query,
-                                  std::string_view body, int body_fd,
-                                  const std::map<std::string, std::string>& headers,
-                                  const Sink* sink) {
+// The connection of one request whose response body is still to be read.
+struct ResponseBody::Connection {
   asio::io_context io;
-  asio::local::stream_protocol::socket sock(io);
+  asio::local::stream_protocol::socket sock{io};
+  beast::flat_buffer buf;
+  http::response_parser<http::buffer_body> parser;
+  std::string socket_path;
+};
+
+ResponseBody::ResponseBody() = default;
+ResponseBody::ResponseBody(ResponseBody&&) noexcept = default;
+ResponseBody& ResponseBody::operator=(ResponseBody&&) noexcept = default;
+ResponseBody::~ResponseBody() = default;
+
+Result<size_t> ResponseBody::ReadSome(char* buf, size_t len) {
+  if (!conn_ || conn_->parser.is_done() || len == 0) return size_t{0};
+  auto& p = conn_->parser;
+  beast::error_code ec;
+  // Until some bytes come or the body ends (a chunk header alone gives
+  // none).
+  for (;;) {
+    p.get().body().data = buf;
+    p.get().body().size = len;
+    // read_some, not read: a stream (events, a followed log) must reach
+    // its reader as it arrives, not once `len` bytes of it have.
+    http::read_some(conn_->sock, conn_->buf, p, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) return Fail("read response from unix://{}: {}", conn_->socket_path, ec.message());
+    size_t n = len - p.get().body().size;
+    if (n > 0 || p.is_done()) return n;
+  }
+}
+
+Result<ResponseBody> ApiClient::Send(std::string_view method, const std::string& path_and_query,
+                                     std::string_view body, const BodyProducer* produce,
+                                     const std::map<std::string, std::string>& headers) {
+  ResponseBody out;
+  out.conn_ = std::make_unique<ResponseBody::Connection>();
+  auto& c = *out.conn_;
+  c.socket_path = socket_;
+  auto& sock = c.sock;
   TRY(Connect(sock, socket_));
   beast::error_code ec;
   auto req = NewRequest(method, version_, path_and_query);
@@ -101,20 +136,24 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
     if (!body.empty() && req[http::field::content_type].empty())
       req.set(http::field::content_type, "application/json");
   }
-  if (body_fd >= 0) {
-    // The body streams from the fd in chunks; its size is not known.
+  if (produce) {
+    // The body streams in chunks as it is made; its size is not known.
     req.set(http::field::content_type, "application/x-tar");
     req.chunked(true);
     http::request_serializer<http::string_body> sr{req};
     http::write_header(sock, sr, ec);
-    std::vector<char> chunk(1 << 20);
-    while (!ec) {
-      ssize_t n = ::read(body_fd, chunk.data(), chunk.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return FailErrno("read input");
-      if (n == 0) break;
-      asio::write(sock, http::make_chunk(asio::buffer(chunk.data(), static_cast<size_t>(n))), ec);
+    Status made = Ok();
+    if (!ec) {
+      made = (*produce)([&](std::string_view piece) -> Status {
+        if (piece.empty()) return Ok();  // an empty chunk would end the body
+        asio::write(sock, http::make_chunk(asio::buffer(piece.data(), piece.size())), ec);
+        if (ec) return Fail("send request to unix://{}: {}", socket_, ec.message());
+        return Ok();
+      });
     }
+    // A body that could not be made is left unended: the daemon sees the
+    // connection close mid-body, never a complete-looking short one.
+    if (!made && !ec) return std::unexpected(made.error());
     if (!ec) asio::write(sock, http::make_chunk_last(), ec);
   } else {
     req.prepare_payload();
@@ -125,37 +164,50 @@ Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& pa
   if (ec && ec != asio::error::broken_pipe && ec != asio::error::connection_reset)
     return Fail("send request to unix://{}: {}", socket_, ec.message());
 
-  beast::flat_buffer buf;
   // Reads are as large as the buffer's free space (up to beast's 64 KiB):
   // an empty buffer would read 512 bytes at a time, which made a 100 MB
   // cp out of a container cost some 200,000 reads.
-  buf.reserve(size_t{1} << 17);
-  http::response_parser<http::buffer_body> p;
-  p.body_limit(boost::none);
+  c.buf.reserve(size_t{1} << 17);
+  c.parser.body_limit(boost::none);
   // A response to HEAD has a Content-Length but no body to wait for.
-  if (method == "HEAD") p.skip(true);
-  http::read_header(sock, buf, p, ec);
+  if (method == "HEAD") c.parser.skip(true);
+  http::read_header(sock, c.buf, c.parser, ec);
   if (ec) return Fail("read response from unix://{}: {}", socket_, ec.message());
-  ApiResponse resp;
-  TakeStatusAndHeaders(p.get(), &resp);
-  if (on_headers_ && resp.status / 100 == 2) on_headers_();
-  bool to_sink = sink && resp.status / 100 == 2;
+  TakeStatusAndHeaders(c.parser.get(), &out.response);
+  return out;
+}
+
+Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& path_and_query,
+                                  std::string_view body, const BodyProducer* produce,
+                                  const std::map<std::string, std::string>& headers,
+                                  const Sink* sink) {
+  auto rb = TRY(Send(method, path_and_query, body, produce, headers));
+  if (on_headers_ && rb.response.status / 100 == 2) on_headers_();
+  bool to_sink = sink && rb.response.status / 100 == 2;
   std::vector<char> chunk(size_t{1} << 17);
-  while (!p.is_done()) {
-    p.get().body().data = chunk.data();
-    p.get().body().size = chunk.size();
-    // read_some, not read: a stream (events, a followed log) must reach
-    // the sink as it arrives, not once a whole chunk of it has.
-    http::read_some(sock, buf, p, ec);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) return Fail("read response from unix://{}: {}", socket_, ec.message());
-    size_t n = chunk.size() - p.get().body().size;
+  for (;;) {
+    size_t n = TRY(rb.ReadSome(chunk.data(), chunk.size()));
+    if (n == 0) break;
     if (to_sink)
       TRY((*sink)(std::string_view(chunk.data(), n)));
     else
-      resp.body.append(chunk.data(), n);
+      rb.response.body.append(chunk.data(), n);
   }
-  return resp;
+  return std::move(rb.response);
+}
+
+Result<ResponseBody> ApiClient::Open(std::string_view method, const std::string& path_and_query) {
+  auto rb = TRY(Send(method, path_and_query, "", nullptr, {}));
+  if (rb.response.status / 100 == 2) return rb;
+  // Not the body asked for: the daemon's error, read whole.
+  std::vector<char> chunk(size_t{1} << 16);
+  for (;;) {
+    size_t n = TRY(rb.ReadSome(chunk.data(), chunk.size()));
+    if (n == 0) break;
+    rb.response.body.append(chunk.data(), n);
+  }
+  if (NegotiatedDown(rb.response)) return Open(method, path_and_query);
+  return rb;
 }
 
 namespace {
@@ -189,7 +241,7 @@ bool ApiClient::NegotiatedDown(const ApiResponse& r) {
   // The docker CLI's negotiation: a daemon that finds our version too new
   // is asked again at the version its /_ping names.
   if (r.status != 400 || r.ErrorMessage().find("is too new") == std::string::npos) return false;
-  auto ping = Do("GET", "/_ping", "", -1, {}, nullptr);
+  auto ping = Do("GET", "/_ping", "", nullptr, {}, nullptr);
   if (!ping) return false;
   auto it = ping->headers.find("api-version");
   if (it == ping->headers.end() || it->second == version_) return false;
@@ -200,8 +252,8 @@ bool ApiClient::NegotiatedDown(const ApiResponse& r) {
 Result<ApiResponse> ApiClient::Call(std::string_view method, const std::string& path_and_query,
                                     std::string_view body,
                                     const std::map<std::string, std::string>& headers) {
-  auto r = TRY(Do(method, path_and_query, body, -1, headers, nullptr));
-  if (NegotiatedDown(r)) return Do(method, path_and_query, body, -1, headers, nullptr);
+  auto r = TRY(Do(method, path_and_query, body, nullptr, headers, nullptr));
+  if (NegotiatedDown(r)) return Do(method, path_and_query, body, nullptr, headers, nullptr);
   return r;
 }
 
@@ -210,9 +262,9 @@ Result<ApiResponse> ApiClient::Stream(std::string_view method, const std::string
                                       const std::map<std::string, std::string>& headers) {
   LineSplitter lines(on_line);
   Sink sink = [&](std::string_view d) { return lines.Feed(d); };
-  auto r = TRY(Do(method, path_and_query, "", -1, headers, &sink));
+  auto r = TRY(Do(method, path_and_query, "", nullptr, headers, &sink));
   // (An error body never reaches the sink: a retry starts clean.)
-  if (NegotiatedDown(r)) r = TRY(Do(method, path_and_query, "", -1, headers, &sink));
+  if (NegotiatedDown(r)) r = TRY(Do(method, path_and_query, "", nullptr, headers, &sink));
   if (r.status / 100 == 2) TRY(lines.Flush());
   return r;
 }
@@ -220,9 +272,26 @@ Result<ApiResponse> ApiClient::Stream(std::string_view method, const std::string
 Result<ApiResponse> ApiClient::Upload(std::string_view method, const std::string& path_and_query,
                                       int in_fd,
                                       const std::function<Status(std::string_view)>& on_line) {
+  BodyProducer from_fd = [in_fd](const Sink& send) -> Status {
+    std::vector<char> chunk(1 << 20);
+    for (;;) {
+      ssize_t n = ::read(in_fd, chunk.data(), chunk.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return FailErrno("read input");
+      if (n == 0) return Ok();
+      TRY(send(std::string_view(chunk.data(), static_cast<size_t>(n))));
+    }
+  };
+  return UploadFrom(method, path_and_query, from_fd, on_line);
+}
+
+Result<ApiResponse> ApiClient::UploadFrom(std::string_view method,
+                                          const std::string& path_and_query,
+                                          const BodyProducer& produce,
+                                          const std::function<Status(std::string_view)>& on_line) {
   LineSplitter lines(on_line);
   Sink sink = [&](std::string_view d) { return lines.Feed(d); };
-  auto r = TRY(Do(method, path_and_query, "", in_fd, {}, &sink));
+  auto r = TRY(Do(method, path_and_query, "", &produce, {}, &sink));
   if (r.status / 100 == 2) TRY(lines.Flush());
   return r;
 }
@@ -230,8 +299,8 @@ Result<ApiResponse> ApiClient::Upload(std::string_view method, const std::string
 Result<ApiResponse> ApiClient::StreamRaw(std::string_view method, const std::string& path_and_query,
                                          const std::function<Status(std::string_view)>& on_data) {
   Sink sink = on_data;
-  auto r = TRY(Do(method, path_and_query, "", -1, {}, &sink));
-  if (NegotiatedDown(r)) return Do(method, path_and_query, "", -1, {}, &sink);
+  auto r = TRY(Do(method, path_and_query, "", nullptr, {}, &sink));
+  if (NegotiatedDown(r)) return Do(method, path_and_query, "", nullptr, {}, &sink);
   return r;
 }
 
@@ -295,8 +364,8 @@ Result<ApiResponse> ApiClient::Download(std::string_view method, const std::stri
     }
     return Ok();
   };
-  auto r = TRY(Do(method, path_and_query, "", -1, {}, &sink));
-  if (NegotiatedDown(r)) return Do(method, path_and_query, "", -1, {}, &sink);
+  auto r = TRY(Do(method, path_and_query, "", nullptr, {}, &sink));
+  if (NegotiatedDown(r)) return Do(method, path_and_query, "", nullptr, {}, &sink);
   return r;
 }
 

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,27 @@ struct HijackedConnection {
   bool Upgraded() const { return response.status == 101 || response.status == 200; }
 };
 
+// A response whose body is read as the caller wants it, pulled from the
+// connection (cp's tar going straight into the extraction, no pipe or
+// thread between). Move-only; the connection closes with it.
+class ResponseBody {
+ public:
+  ResponseBody();
+  ResponseBody(ResponseBody&&) noexcept;
+  ResponseBody& operator=(ResponseBody&&) noexcept;
+  ~ResponseBody();
+  // Status and headers; the body too when the daemon answered an error.
+  ApiResponse response;
+  // Up to `len` more bytes of the body into `buf`, as soon as some have
+  // come; 0 once it has ended.
+  Result<size_t> ReadSome(char* buf, size_t len);
+
+ private:
+  friend class ApiClient;
+  struct Connection;
+  std::unique_ptr<Connection> conn_;
+};
+
 class ApiClient {
  public:
   explicit ApiClient(std::string socket_path) : socket_(std::move(socket_path)) {}
@@ -61,6 +83,17 @@ class ApiClient {
   // to `on_line` line by line.
   Result<ApiResponse> Upload(std::string_view method, const std::string& path_and_query, int in_fd,
                              const std::function<Status(std::string_view)>& on_line);
+  // What makes a streamed request body: it hands each piece to `send`,
+  // which sends it as one chunk. An error `send` returns means the daemon
+  // stopped reading (it has answered); `produce` then stops and returns it.
+  using BodyProducer = std::function<Status(const std::function<Status(std::string_view)>& send)>;
+  // As Upload, with the body written by `produce` straight into the
+  // request (cp's tar, made as it is sent: no pipe, no thread). A body
+  // that fails to be made is not ended: the daemon sees it cut short and
+  // keeps nothing of it as complete, and the producer's error is returned.
+  Result<ApiResponse> UploadFrom(std::string_view method, const std::string& path_and_query,
+                                 const BodyProducer& produce,
+                                 const std::function<Status(std::string_view)>& on_line);
   // As Call, with a 2xx response body handed to `on_data` in the pieces it
   // arrives in (a followed log stream, which is binary and may never end).
   Result<ApiResponse> StreamRaw(std::string_view method, const std::string& path_and_query,
@@ -80,13 +113,20 @@ class ApiClient {
   // (the tar stream of `save`).
   Result<ApiResponse> Download(std::string_view method, const std::string& path_and_query,
                                int out_fd);
+  // One request whose 2xx response body is left to read through the
+  // returned ResponseBody; any other answer comes with its body read.
+  Result<ResponseBody> Open(std::string_view method, const std::string& path_and_query);
 
  private:
   using Sink = std::function<Status(std::string_view)>;
   Result<HijackedConnection> HijackOnce(std::string_view method, const std::string& path_and_query,
                                         std::string_view body);
+  // Connects, sends the request, reads the response's status and headers.
+  Result<ResponseBody> Send(std::string_view method, const std::string& path_and_query,
+                            std::string_view body, const BodyProducer* produce,
+                            const std::map<std::string, std::string>& headers);
   Result<ApiResponse> Do(std::string_view method, const std::string& path_and_query,
-                         std::string_view body, int body_fd,
+                         std::string_view body, const BodyProducer* produce,
                          const std::map<std::string, std::string>& headers, const Sink* sink);
   // True when `r` was the daemon's "client version is too new" and the
   // version is now lowered to the daemon's: the caller asks again.

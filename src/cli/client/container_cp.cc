@@ -18,7 +18,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -108,12 +107,39 @@ Result<CpStat> StatInContainer(ClientOptions& o, const std::string& container,
 
 std::string ArchiveError(archive* a, const std::string& what) {
   const char* m = archive_error_string(a);
-  return what + ": " + (m ? m : "tar error");
+  std::string out = what + ": " + (m ? m : "tar error");
+  // Some of libarchive's messages leave the cause out ("Can't open `x'").
+  if (int e = archive_errno(a); e > 0) {
+    std::string cause = std::strerror(e);
+    if (out.find(cause) == std::string::npos) out += ": " + cause;
+  }
+  return out;
 }
 
-// Extracts the tar read from `fd` under the directory `dst_dir`, each
+// Where ExtractLocal's archive comes from: the response body, read into
+// one buffer that libarchive then reads in place. A failure of the read
+// is kept to be reported as itself.
+struct TarFeed {
+  ResponseBody* body;
+  std::vector<char> buf = std::vector<char>(size_t{1} << 17);
+  Status failed = Ok();
+};
+
+la_ssize_t ReadFromBody(archive* a, void* ctx, const void** out) {
+  auto* feed = static_cast<TarFeed*>(ctx);
+  auto n = feed->body->ReadSome(feed->buf.data(), feed->buf.size());
+  if (!n) {
+    feed->failed = std::unexpected(n.error());
+    archive_set_error(a, EIO, "%s", n.error().message().c_str());
+    return -1;
+  }
+  *out = feed->buf.data();
+  return static_cast<la_ssize_t>(*n);
+}
+
+// Extracts the tar read from `body` under the directory `dst_dir`, each
 // entry's top component `from` renamed `to`.
-Status ExtractLocal(int fd, const std::string& dst_dir, const std::string& from,
+Status ExtractLocal(ResponseBody& body, const std::string& dst_dir, const std::string& from,
                     const std::string& to) {
   UniqueFd dir(::open(dst_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return FailErrno("open {}", dst_dir);
@@ -128,7 +154,8 @@ Status ExtractLocal(int fd, const std::string& dst_dir, const std::string& from,
                ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
                ARCHIVE_EXTRACT_UNLINK);
   Status st = Ok();
-  if (archive_read_open_fd(in, fd, 1 << 16) != ARCHIVE_OK) {
+  TarFeed feed{&body};
+  if (archive_read_open(in, &feed, nullptr, ReadFromBody, nullptr) != ARCHIVE_OK) {
     st = Fail("{}", ArchiveError(in, "read the archive"));
   }
   archive_entry* e;
@@ -170,12 +197,36 @@ Status ExtractLocal(int fd, const std::string& dst_dir, const std::string& from,
   if (st && archive_write_close(out) != ARCHIVE_OK) st = Fail("{}", ArchiveError(out, "finish"));
   archive_read_free(in);
   archive_write_free(out);
+  if (!feed.failed) return feed.failed;  // the daemon's stream broke
   return st;
 }
 
+// Where TarLocal's archive goes: each block libarchive finishes is handed to
+// `send` (one chunk of the PUT); a failure of `send` is kept to be
+// reported as itself, not as libarchive's "write error".
+struct TarSink {
+  const std::function<Status(std::string_view)>* send;
+  Status failed = Ok();
+};
+
+la_ssize_t WriteToSink(archive* a, void* ctx, const void* data, size_t len) {
+  auto* sink = static_cast<TarSink*>(ctx);
+  sink->failed = (*sink->send)(std::string_view(static_cast<const char*>(data), len));
+  if (!sink->failed) {
+    archive_set_error(a, EPIPE, "%s", sink->failed.error().message().c_str());
+    return -1;
+  }
+  return static_cast<la_ssize_t>(len);
+}
+
+// The size of the blocks TarLocal hands on: few large chunks, not tar's
+// 10 KiB records (a write and a chunk header each).
+constexpr int kTarBlock = 1 << 17;
+
 // Writes a tar of the local `src` (its top named `top`, every name's top
-// component then renamed `to`) to `fd`.
-Status TarLocal(const std::string& src, bool follow, const std::string& to, int fd) {
+// component then renamed `to`) to `send`, block by block.
+Status TarLocal(const std::string& src, bool follow, const std::string& to,
+                const std::function<Status(std::string_view)>& send) {
   // The walk starts in the source's parent at its name ("dir/." and "/":
   // in the directory itself at "."), so names come out as docker's
   // TarResource writes them: "base", "base/x" (or ".", "./x").
@@ -186,6 +237,7 @@ Status TarLocal(const std::string& src, bool follow, const std::string& to, int 
   archive* disk = archive_read_disk_new();
   archive* out = archive_write_new();
   archive_write_set_format_pax_restricted(out);
+  archive_write_set_bytes_per_block(out, kTarBlock);
   archive_write_set_bytes_in_last_block(out, 1);
   archive_read_disk_set_behavior(
       disk, ARCHIVE_READDISK_NO_XATTR | ARCHIVE_READDISK_NO_ACL | ARCHIVE_READDISK_NO_FFLAGS);
@@ -195,10 +247,12 @@ Status TarLocal(const std::string& src, bool follow, const std::string& to, int 
     archive_read_disk_set_symlink_physical(disk);
   }
   Status st = Ok();
-  if (archive_write_open_fd(out, fd) != ARCHIVE_OK) st = Fail("{}", ArchiveError(out, "tar"));
+  TarSink sink{&send};
+  if (archive_write_open2(out, &sink, nullptr, WriteToSink, nullptr, nullptr) != ARCHIVE_OK)
+    st = Fail("{}", ArchiveError(out, "tar"));
   if (st && archive_read_disk_open(disk, open_name.c_str()) != ARCHIVE_OK)
     st = Fail("{}", ArchiveError(disk, src));
-  std::vector<char> buf(1 << 16);
+  std::vector<char> buf(kTarBlock);
   while (st) {
     archive_entry* e = archive_entry_new();
     int r = archive_read_next_header2(disk, e);
@@ -241,6 +295,7 @@ Status TarLocal(const std::string& src, bool follow, const std::string& to, int 
   if (st && archive_write_close(out) != ARCHIVE_OK) st = Fail("{}", ArchiveError(out, "tar"));
   archive_read_free(disk);
   archive_write_free(out);
+  if (!sink.failed) return sink.failed;  // the daemon stopped reading
   return st;
 }
 
@@ -298,24 +353,11 @@ int CopyFromContainer(ClientOptions& o, const std::string& container, std::strin
     dst_dir = dst_parent;
     to = dst_base;
   }
-  // A side that stops early closes its end of the pipe: the other then
-  // gets EPIPE (and reports it), not a SIGPIPE that would end berth
-  // before it says why.
-  ::signal(SIGPIPE, SIG_IGN);
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return LocalError(Error(errno, "pipe"));
-  UniqueFd rd(p[0]), wr(p[1]);
-  Result<ApiResponse> r = Fail("not run");
-  std::thread download([&] {
-    r = o.Client().Download("GET", path, wr.get());
-    wr.Reset();
-  });
-  Status x = ExtractLocal(rd.get(), dst_dir, from, to);
-  rd.Reset();  // a failed extraction stops the download
-  download.join();
-  if (!r) return LocalError(r.error());
-  if (r->status == 404) return PrintNotFound(container, src), 1;
-  if (r->status / 100 != 2) return DaemonError(*r);
+  auto body = o.Client().Open("GET", path);
+  if (!body) return LocalError(body.error());
+  if (body->response.status == 404) return PrintNotFound(container, src), 1;
+  if (body->response.status / 100 != 2) return DaemonError(body->response);
+  Status x = ExtractLocal(*body, dst_dir, from, to);
   if (!x) return LocalError(x.error());
   return 0;
 }
@@ -339,10 +381,7 @@ int CopyToContainer(ClientOptions& o, const std::string& src, const std::string&
     return 1;
   }
   std::string put_dir;
-  int in_fd = 0;
-  UniqueFd rd, wr;
-  std::thread tar;
-  Status tarred = Ok();
+  ApiClient::BodyProducer tar;  // empty: the tar comes from stdin
   if (src == "-") {
     if (!ds->is_dir) {
       std::fprintf(stderr, "destination \"%s:%s\" must be a directory\n", container.c_str(),
@@ -373,26 +412,17 @@ int CopyToContainer(ClientOptions& o, const std::string& src, const std::string&
       put_dir = parent;
       to = base;
     }
-    ::signal(SIGPIPE, SIG_IGN);  // as above: EPIPE, reported
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) return LocalError(Error(errno, "pipe"));
-    rd.Reset(p[0]);
-    wr.Reset(p[1]);
-    in_fd = rd.get();
-    tar = std::thread([&, to] {
-      tarred = TarLocal(src, follow, to, wr.get());
-      wr.Reset();
-    });
+    ::signal(SIGPIPE, SIG_IGN);  // a daemon that stops reading: EPIPE, reported
+    tar = [&, to](const auto& send) { return TarLocal(src, follow, to, send); };
   }
   std::string q = ContainerPath(container) + "/archive?path=" + UrlEncode(put_dir) +
                   "&noOverwriteDirNonDir=true" + (archive_mode ? "&copyUIDGID=true" : "");
-  auto r = o.Client().Upload("PUT", q, in_fd, [](std::string_view) { return Ok(); });
-  rd.Reset();  // a tar still being written stops
-  if (tar.joinable()) tar.join();
+  auto ignore = [](std::string_view) { return Ok(); };
+  auto r = tar ? o.Client().UploadFrom("PUT", q, tar, ignore)
+               : o.Client().Upload("PUT", q, STDIN_FILENO, ignore);
   if (!r) return LocalError(r.error());
   if (r->status == 404) return PrintNotFound(container, put_dir), 1;
   if (r->status / 100 != 2) return DaemonError(*r);
-  if (!tarred) return LocalError(tarred.error());
   return 0;
 }
 
