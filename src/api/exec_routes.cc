@@ -2,6 +2,9 @@
 // container's changes and export, over the engine's ContainerService.
 #include "api/routes.h"
 
+#include <tuple>
+#include <utility>
+
 namespace berth::api {
 
 using nlohmann::json;
@@ -37,6 +40,19 @@ Result<std::string> String(const json& body, const char* key) {
   return it->get<std::string>();
 }
 
+// docker's ConsoleSize, [height, width] (API 1.42+, on exec create and
+// start): the terminal's size from its first byte, so a shell never sees
+// 0x0 before the client's resize arrives. Absent or null: {0, 0}.
+Result<std::pair<unsigned, unsigned>> ConsoleSize(const json& body) {
+  auto it = body.find("ConsoleSize");
+  if (it == body.end() || it->is_null()) return std::pair<unsigned, unsigned>{0, 0};
+  if (!it->is_array() || it->size() != 2 || !(*it)[0].is_number_unsigned() ||
+      !(*it)[1].is_number_unsigned() || (*it)[0].get<uint64_t>() > 65535 ||
+      (*it)[1].get<uint64_t>() > 65535)
+    return FailAs(EINVAL, "ConsoleSize: want [height, width], each 0-65535");
+  return std::pair<unsigned, unsigned>{(*it)[0].get<unsigned>(), (*it)[1].get<unsigned>()};
+}
+
 Result<engine::ContainerService::ExecConfig> ParseExecConfig(const std::string& text) {
   json body = json::parse(text, nullptr, false);
   if (!body.is_object()) return FailAs(EINVAL, "exec config: not a JSON object");
@@ -50,6 +66,7 @@ Result<engine::ContainerService::ExecConfig> ParseExecConfig(const std::string& 
   c.attach_stdin = TRY(Bool(body, "AttachStdin", false));
   c.attach_stdout = TRY(Bool(body, "AttachStdout", false));
   c.attach_stderr = TRY(Bool(body, "AttachStderr", false));
+  std::tie(c.console_height, c.console_width) = TRY(ConsoleSize(body));
   if (TRY(Bool(body, "Privileged", false)))
     return FailAs(EINVAL, "privileged exec is not supported by berth yet");
   return c;
@@ -91,7 +108,13 @@ void AddExecRoutes(Router& r, ApiContext& ctx) {
     if (!body.is_object()) return out.SendError(400, "exec start: not a JSON object");
     auto detach = Bool(body, "Detach", false);
     if (!detach) return out.SendError(400, detach.error().What());
+    auto size = ConsoleSize(body);
+    if (!size) return out.SendError(400, size.error().What());
     const std::string& id = req.params.at("id");
+    if (size->first && size->second) {
+      auto s = ctx.containers->ExecSetConsoleSize(id, size->first, size->second);
+      if (!s) return SendFailure(out, s.error());
+    }
     auto tty = ctx.containers->ExecPrepare(id);
     if (!tty) return SendFailure(out, tty.error());
     if (*detach) {

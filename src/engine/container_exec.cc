@@ -123,6 +123,9 @@ Status ContainerService::ExecStart(const std::string& exec_id, bool detach, int 
   process["args"] = info.config.cmd;
   process["terminal"] = info.config.tty;
   process.erase("consoleSize");
+  if (info.config.tty && info.config.console_height && info.config.console_width)
+    process["consoleSize"] = {{"height", info.config.console_height},
+                              {"width", info.config.console_width}};
   if (!info.config.working_dir.empty()) process["cwd"] = info.config.working_dir;
   nlohmann::json env = process.value("env", nlohmann::json::array());
   for (const std::string& kv : info.config.env) {
@@ -193,6 +196,18 @@ Status ContainerService::ExecStart(const std::string& exec_id, bool detach, int 
     return Ok();
   }
   take_exit();
+  return Ok();
+}
+
+Status ContainerService::ExecSetConsoleSize(const std::string& exec_id, unsigned height,
+                                            unsigned width) {
+  std::lock_guard lock(mu_);
+  auto it = execs_.find(exec_id);
+  if (it == execs_.end()) return FailAs(ENOENT, "No such exec instance: {}", exec_id);
+  if (it->second.running || it->second.exit_code)
+    return FailAs(EBUSY, "Error: Exec command {} is already running", exec_id);
+  it->second.config.console_height = height;
+  it->second.config.console_width = width;
   return Ok();
 }
 

@@ -185,6 +185,7 @@ class ContainerService {
     bool tty = false;
     bool attach_stdin = false, attach_stdout = true, attach_stderr = true;
     std::string detach_keys;
+    unsigned console_height = 0, console_width = 0;  // the tty's first size; 0: unset
   };
   struct ExecInfo {
     std::string id, container_id;
@@ -207,6 +208,9 @@ class ContainerService {
   // Checks before the API answers 101 (ENOENT, EBUSY), and whether it has a tty.
   Result<bool> ExecPrepare(const std::string& exec_id);
   Status ExecResize(const std::string& exec_id, unsigned height, unsigned width);
+  // The size its tty starts with (exec start's ConsoleSize); ENOENT, or
+  // EBUSY once it has started.
+  Status ExecSetConsoleSize(const std::string& exec_id, unsigned height, unsigned width);
 
   // --- resources and update ---
   // docker update: new resource limits (the Resources fields of an update
