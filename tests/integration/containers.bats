@@ -270,3 +270,29 @@ state() {
   [ "$status" -ne 0 ]
   [[ "$output" == *nosuch* ]]
 }
+
+@test "exec's ConsoleSize (API 1.42+) sizes its terminal from the start; a bad one is 400" {
+  b run -d --name cs bb:1 sleep 1000 >/dev/null
+  # Detached: no client could resize it, so what stty sees is the size the
+  # exec was created with.
+  id=$(api POST /v1.47/containers/cs/exec -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sh","-c","stty size >/size-create"],"Tty":true,"ConsoleSize":[13,37]}' | jq -r .Id)
+  api POST "/v1.47/exec/$id/start" -H 'Content-Type: application/json' -d '{"Detach":true}'
+  # The start's ConsoleSize replaces the create's.
+  id=$(api POST /v1.47/containers/cs/exec -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sh","-c","stty size >/size-start"],"Tty":true,"ConsoleSize":[13,37]}' | jq -r .Id)
+  api POST "/v1.47/exec/$id/start" -H 'Content-Type: application/json' \
+    -d '{"Detach":true,"ConsoleSize":[21,64]}'
+  for _ in $(seq 50); do
+    b exec cs sh -c 'test -s /size-create && test -s /size-start' && break
+    sleep 0.1
+  done
+  [ "$(b exec cs cat /size-create)" = "13 37" ]
+  [ "$(b exec cs cat /size-start)" = "21 64" ]
+  run api POST /v1.47/containers/cs/exec -H 'Content-Type: application/json' \
+    -w '%{http_code}' -d '{"Cmd":["true"],"Tty":true,"ConsoleSize":[13]}'
+  [[ "$output" == *'ConsoleSize: want [height, width], each 0-65535'*400 ]]
+  run api POST "/v1.47/exec/$id/start" -H 'Content-Type: application/json' \
+    -w '%{http_code}' -d '{"Detach":true,"ConsoleSize":"big"}'
+  [[ "$output" == *'ConsoleSize: want [height, width], each 0-65535'*400 ]]
+}

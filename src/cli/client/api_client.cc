@@ -177,35 +177,39 @@ Result<ResponseBody> ApiClient::Send(std::string_view method, const std::string&
   return out;
 }
 
+namespace {
+
+// The rest of `rb`'s body, handed to `sink` as it arrives, or (no sink)
+// kept in its response.
+Status ReadRest(ResponseBody& rb, const std::function<Status(std::string_view)>* sink) {
+  std::vector<char> chunk(size_t{1} << 17);
+  for (;;) {
+    size_t n = TRY(rb.ReadSome(chunk.data(), chunk.size()));
+    if (n == 0) return Ok();
+    if (sink)
+      TRY((*sink)(std::string_view(chunk.data(), n)));
+    else
+      rb.response.body.append(chunk.data(), n);
+  }
+}
+
+}  // namespace
+
 Result<ApiResponse> ApiClient::Do(std::string_view method, const std::string& path_and_query,
                                   std::string_view body, const BodyProducer* produce,
                                   const std::map<std::string, std::string>& headers,
                                   const Sink* sink) {
   auto rb = TRY(Send(method, path_and_query, body, produce, headers));
-  if (on_headers_ && rb.response.status / 100 == 2) on_headers_();
-  bool to_sink = sink && rb.response.status / 100 == 2;
-  std::vector<char> chunk(size_t{1} << 17);
-  for (;;) {
-    size_t n = TRY(rb.ReadSome(chunk.data(), chunk.size()));
-    if (n == 0) break;
-    if (to_sink)
-      TRY((*sink)(std::string_view(chunk.data(), n)));
-    else
-      rb.response.body.append(chunk.data(), n);
-  }
+  bool ok = rb.response.status / 100 == 2;
+  if (on_headers_ && ok) on_headers_();
+  TRY(ReadRest(rb, ok ? sink : nullptr));
   return std::move(rb.response);
 }
 
 Result<ResponseBody> ApiClient::Open(std::string_view method, const std::string& path_and_query) {
   auto rb = TRY(Send(method, path_and_query, "", nullptr, {}));
   if (rb.response.status / 100 == 2) return rb;
-  // Not the body asked for: the daemon's error, read whole.
-  std::vector<char> chunk(size_t{1} << 16);
-  for (;;) {
-    size_t n = TRY(rb.ReadSome(chunk.data(), chunk.size()));
-    if (n == 0) break;
-    rb.response.body.append(chunk.data(), n);
-  }
+  TRY(ReadRest(rb, nullptr));  // not the body asked for: the daemon's error
   if (NegotiatedDown(rb.response)) return Open(method, path_and_query);
   return rb;
 }

@@ -12,7 +12,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -412,7 +411,6 @@ int CopyToContainer(ClientOptions& o, const std::string& src, const std::string&
       put_dir = parent;
       to = base;
     }
-    ::signal(SIGPIPE, SIG_IGN);  // a daemon that stops reading: EPIPE, reported
     tar = [&, to](const auto& send) { return TarLocal(src, follow, to, send); };
   }
   std::string q = ContainerPath(container) + "/archive?path=" + UrlEncode(put_dir) +
